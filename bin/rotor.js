@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// The published entry point runs the compiled CLI; `npm ci` builds it through the `prepare` script.
+const path = require("node:path");
+const fs = require("node:fs");
+const compiled = path.join(__dirname, "..", "dist", "cli", "main.js");
+if (!fs.existsSync(compiled)) {
+  console.error("rotor: dist/cli/main.js is missing; run `npm run build` in " + path.dirname(__dirname));
+  process.exit(2);
+}
+require(compiled)
+  .main(process.argv.slice(2))
+  .then(
+    (code) => (process.exitCode = code),
+    (error) => {
+      console.error(error && error.stack ? error.stack : String(error));
+      process.exitCode = 1;
+    },
+  );
