@@ -4,8 +4,9 @@ import { demoCommand } from "./demo";
 import { recycleCommand } from "./recycle";
 import { renderCommand } from "./render";
 
-/** Exit code for usage and input errors, shared by every command. */
-export const EXIT_USAGE = 2;
+import { EXIT_USAGE } from "./exit-codes";
+
+export { EXIT_USAGE } from "./exit-codes";
 
 /** Builds the `rotor` command line. Each command lives in its own module and sets `process.exitCode`. */
 export function buildProgram(): Command {

@@ -43,10 +43,13 @@ export const systemClock: Clock = {
   },
   withTimeout(operation, ms, what, controller) {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        controller?.abort();
-        reject(new TimeoutError(what, ms));
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          controller?.abort();
+          reject(new TimeoutError(what, ms));
+        },
+        Math.max(0, ms),
+      );
       operation.then(
         (value) => {
           clearTimeout(timer);

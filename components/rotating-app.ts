@@ -1,0 +1,233 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AppInput } from "./app-schema";
+import { resolveApp, type AppSpec } from "./app-spec";
+import { buildAppManifests, RESTART_ANNOTATION } from "./app-manifests";
+import { problemsMessage, resolveSpec } from "./inputs";
+import { selectorLabels } from "./labels";
+
+/** A container port. @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports */
+export interface ContainerPortArgs {
+  /** IANA service name (lowercase, at most 15 characters); probes and the Service refer to it. */
+  readonly name: pulumi.Input<string>;
+  /** Port the container listens on. */
+  readonly containerPort: pulumi.Input<number>;
+  /** Port the Service exposes. @default containerPort */
+  readonly servicePort?: pulumi.Input<number>;
+  /** @default "TCP" */
+  readonly protocol?: pulumi.Input<"TCP" | "UDP" | "SCTP">;
+}
+
+/** CPU and memory for the app container. @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/ */
+export interface ResourcesArgs {
+  /** @default { cpu: "100m", memory: "128Mi" } */
+  readonly requests?: pulumi.Input<{
+    readonly cpu?: pulumi.Input<string>;
+    readonly memory?: pulumi.Input<string>;
+  }>;
+  /** A memory limit contains leaks; a CPU limit is opt-in because it throttles. @default { memory: "256Mi" } */
+  readonly limits?: pulumi.Input<{
+    readonly cpu?: pulumi.Input<string>;
+    readonly memory?: pulumi.Input<string>;
+  }>;
+}
+
+/** A Kubernetes probe with exactly one handler. @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Probe */
+export interface ProbeArgs {
+  readonly httpGet?: pulumi.Input<{
+    readonly path?: pulumi.Input<string>;
+    readonly port: pulumi.Input<number | string>;
+    readonly scheme?: pulumi.Input<"HTTP" | "HTTPS">;
+  }>;
+  readonly tcpSocket?: pulumi.Input<{ readonly port: pulumi.Input<number | string> }>;
+  readonly grpc?: pulumi.Input<{
+    readonly port: pulumi.Input<number>;
+    readonly service?: pulumi.Input<string>;
+  }>;
+  readonly exec?: pulumi.Input<{ readonly command: pulumi.Input<pulumi.Input<string>[]> }>;
+  readonly initialDelaySeconds?: pulumi.Input<number>;
+  readonly periodSeconds?: pulumi.Input<number>;
+  readonly timeoutSeconds?: pulumi.Input<number>;
+  readonly successThreshold?: pulumi.Input<number>;
+  readonly failureThreshold?: pulumi.Input<number>;
+}
+
+/** The PodDisruptionBudget; set one field. @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/ */
+export interface DisruptionBudgetArgs {
+  /** @default 1 */
+  readonly maxUnavailable?: pulumi.Input<number>;
+  readonly minAvailable?: pulumi.Input<number>;
+}
+
+/** How pods spread over nodes and zones. @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/ */
+export interface TopologySpreadArgs {
+  /** @default "ScheduleAnyway" */
+  readonly nodes?: pulumi.Input<"ScheduleAnyway" | "DoNotSchedule" | "Off">;
+  /** @default "ScheduleAnyway" */
+  readonly zones?: pulumi.Input<"ScheduleAnyway" | "DoNotSchedule" | "Off">;
+}
+
+/** Pod Security "restricted" is always applied; these choose identities and the root filesystem. */
+export interface SecurityContextArgs {
+  readonly runAsUser?: pulumi.Input<number>;
+  readonly runAsGroup?: pulumi.Input<number>;
+  readonly fsGroup?: pulumi.Input<number>;
+  /** A writable /tmp is mounted when true. @default true */
+  readonly readOnlyRootFilesystem?: pulumi.Input<boolean>;
+}
+
+/** What the app's PodRecycler enforces. Durations look like 90s, 15m, 24h, 7d, 1d12h. */
+export interface RotationArgs {
+  /** Create the PodRecycler; plain because it decides which resources exist. @default true */
+  readonly enabled?: boolean;
+  /** Maximum pod age before rotation. @default "24h" */
+  readonly maxAge?: pulumi.Input<string>;
+  /** Largest per-pod delay added to maxAge, derived from the pod UID. @default a tenth of maxAge */
+  readonly jitter?: pulumi.Input<string>;
+  /** Cron schedule of recycler runs. @default "*\/15 * * * *" */
+  readonly schedule?: pulumi.Input<string>;
+  /** IANA time zone of the schedule and windows. @default "Etc/UTC" */
+  readonly timeZone?: pulumi.Input<string>;
+  /** Allowed windows like "Mon-Fri 09:00-17:00"; none means always. @default [] */
+  readonly windows?: pulumi.Input<pulumi.Input<string>[]>;
+  /** @default 1 */
+  readonly maxRotationsPerRun?: pulumi.Input<number>;
+  /** evict one pod at a time, or restart the Deployment as `kubectl rollout restart` does. @default "evict" */
+  readonly strategy?: pulumi.Input<"evict" | "restart">;
+  /** How long to wait for each replacement to become Ready. @default "10m" */
+  readonly readyTimeout?: pulumi.Input<string>;
+  /** Plan and report, never evict. @default false */
+  readonly dryRun?: pulumi.Input<boolean>;
+  /** Suspend the CronJob. @default false */
+  readonly suspend?: pulumi.Input<boolean>;
+  /** Node.js image the recycler runs in. @default "docker.io/library/node:24.11.1-alpine3.22" */
+  readonly image?: pulumi.Input<string>;
+}
+
+/** Arguments of {@link RotatingApp}. Every default keeps the app up while its pods rotate. */
+export interface RotatingAppArgs {
+  /** Container image, pinned by tag or digest; latest is refused because every rotation pulls again. */
+  readonly image: pulumi.Input<string>;
+  /** @default "default" */
+  readonly namespace?: pulumi.Input<string>;
+  /** Value of app.kubernetes.io/part-of. @default the component name */
+  readonly partOf?: pulumi.Input<string>;
+  /** At least 2, unless rotation.strategy is restart. @default 2 */
+  readonly replicas?: pulumi.Input<number>;
+  /** Container ports; the Service exposes each one. */
+  readonly ports: pulumi.Input<pulumi.Input<ContainerPortArgs>[]>;
+  readonly command?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly args?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Environment variables by name. */
+  readonly env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly resources?: pulumi.Input<ResourcesArgs>;
+  /** @default a TCP check on the first TCP port */
+  readonly readinessProbe?: pulumi.Input<ProbeArgs>;
+  /** @default none: a wrong liveness probe restarts healthy pods */
+  readonly livenessProbe?: pulumi.Input<ProbeArgs>;
+  readonly startupProbe?: pulumi.Input<ProbeArgs>;
+  /** Seconds a new pod must stay Ready before it counts as available. @default 10 */
+  readonly minReadySeconds?: pulumi.Input<number>;
+  /** @default 1 */
+  readonly maxSurge?: pulumi.Input<number>;
+  /** @default 0 */
+  readonly maxUnavailable?: pulumi.Input<number>;
+  /** Pause before SIGTERM so endpoints drain. @default 5 */
+  readonly preStopSleepSeconds?: pulumi.Input<number>;
+  /** Must exceed preStopSleepSeconds. @default 30 */
+  readonly terminationGracePeriodSeconds?: pulumi.Input<number>;
+  /** @default { maxUnavailable: 1 } */
+  readonly disruptionBudget?: pulumi.Input<DisruptionBudgetArgs>;
+  /** AlwaysAllow lets a stuck, unready pod be replaced. @default "AlwaysAllow" */
+  readonly unhealthyPodEvictionPolicy?: pulumi.Input<"AlwaysAllow" | "IfHealthyBudget">;
+  readonly topologySpread?: pulumi.Input<TopologySpreadArgs>;
+  readonly securityContext?: pulumi.Input<SecurityContextArgs>;
+  /** @default the namespace's default ServiceAccount, with no token mounted */
+  readonly serviceAccountName?: pulumi.Input<string>;
+  /** @default "ClusterIP" */
+  readonly serviceType?: pulumi.Input<"ClusterIP" | "NodePort" | "LoadBalancer">;
+  /** Extra labels on every object (never in selectors). */
+  readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly podAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Rotation settings for the PodRecycler. */
+  readonly rotation?: RotationArgs;
+}
+
+// The args and the catalog's zod schema must name the same fields; this fails to compile when they drift.
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]
+  ? true
+  : never;
+const argsMatchSchema: SameKeys<RotatingAppArgs, AppInput> = true;
+void argsMatchSchema;
+
+/** Fields of the Deployment that `pulumi up` must leave to the recycler. */
+export const RECYCLER_OWNED_FIELDS = [
+  `spec.template.metadata.annotations["${RESTART_ANNOTATION}"]`,
+  'metadata.annotations["rotor.dev/last-run"]',
+];
+
+/**
+ * An app whose pods can be rotated at any time without downtime: a Deployment with a surge-only rolling update,
+ * readiness gating, graceful shutdown and Pod Security "restricted"; a Service; and a PodDisruptionBudget that
+ * allows exactly one voluntary disruption at a time.
+ */
+export class RotatingApp extends pulumi.ComponentResource {
+  /** The app's settings with every default applied. */
+  public readonly spec: pulumi.Output<AppSpec>;
+  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly service: k8s.core.v1.Service;
+  public readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
+  /** Namespace of every object. */
+  public readonly namespace: pulumi.Output<string>;
+  /** In-cluster DNS name of the Service. */
+  public readonly serviceHost: pulumi.Output<string>;
+  /** Labels that select the app's pods. */
+  public readonly podSelector: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: RotatingAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Args stay out of super(): registering Output-valued component inputs leaks promises (pulumi/pulumi#23953).
+    super("rotor:index:RotatingApp", name, {}, opts);
+    this.spec = resolveSpec(
+      args,
+      (plain) => resolveApp(name, plain),
+      (problems) => new pulumi.ResourceError(problemsMessage("RotatingApp", name, problems), this),
+    );
+    const manifests = this.spec.apply(buildAppManifests);
+    const parent = { parent: this };
+
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: manifests.deployment.metadata as k8s.types.input.meta.v1.ObjectMeta,
+        spec: manifests.deployment.spec as k8s.types.input.apps.v1.DeploymentSpec,
+      },
+      { ...parent, ignoreChanges: RECYCLER_OWNED_FIELDS },
+    );
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: manifests.service.metadata as k8s.types.input.meta.v1.ObjectMeta,
+        spec: manifests.service.spec as k8s.types.input.core.v1.ServiceSpec,
+      },
+      parent,
+    );
+    this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      {
+        metadata: manifests.podDisruptionBudget.metadata as k8s.types.input.meta.v1.ObjectMeta,
+        spec: manifests.podDisruptionBudget.spec as k8s.types.input.policy.v1.PodDisruptionBudgetSpec,
+      },
+      parent,
+    );
+
+    this.namespace = this.spec.namespace;
+    this.serviceHost = pulumi.interpolate`${this.spec.name}.${this.spec.namespace}.svc.cluster.local`;
+    this.podSelector = this.spec.name.apply(selectorLabels);
+    this.registerOutputs({
+      spec: this.spec,
+      namespace: this.namespace,
+      serviceHost: this.serviceHost,
+      podSelector: this.podSelector,
+    });
+  }
+}
