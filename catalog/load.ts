@@ -106,22 +106,28 @@ export function loadEnvironment(file: string): Environment {
   const seen = new Set<string>();
   let next: string | undefined = resolve(file);
   let from: { layer: Layer; path: (string | number)[] } | undefined;
+  // When a file in the chain cannot be read, what it would have contributed is unknown: skip "no apps".
+  let chainBroken = false;
   while (next !== undefined) {
     if (seen.has(next) || layers.length >= MAX_EXTENDS_DEPTH) {
+      chainBroken = true;
       const at = from ? locate(from.layer, from.path) : { line: 1, col: 1 };
       problems.push({
         file: from?.layer.display ?? display(next),
         ...at,
         path: "extends",
         message: seen.has(next)
-          ? `(${show(display(next))}) makes a cycle: ${[...layers.map((l) => l.display), display(next)].join(" -> ")}. Remove one extends.`
+          ? `(${show(from?.layer.data.extends)}) makes a cycle: ${[...layers.map((l) => l.display), display(next)].join(" -> ")}. Remove one extends.`
           : `goes deeper than ${MAX_EXTENDS_DEPTH} files. Flatten the chain.`,
       });
       break;
     }
     seen.add(next);
     const layer = readLayer(next, problems, from);
-    if (!layer) break;
+    if (!layer) {
+      chainBroken = true;
+      break;
+    }
     layers.push(layer);
     from = { layer, path: ["extends"] };
     next = layer.data.extends === undefined ? undefined : resolve(dirname(next), layer.data.extends);
@@ -156,7 +162,7 @@ export function loadEnvironment(file: string): Environment {
     }
     if (resolved.spec) apps.push({ name, input: merged as AppInput, spec: resolved.spec });
   }
-  if (leaf && names.length === 0) {
+  if (leaf && names.length === 0 && !chainBroken) {
     problems.push({
       file: leaf.display,
       line: 1,

@@ -74,7 +74,7 @@ export function resolveApp(name: string, input: unknown, defaultNamespace = "def
   if (!APP_NAME.test(name) || name.length > APP_NAME_MAX) {
     problems.push({
       path: [],
-      message: `app name ${show(name)} must be lowercase letters, digits and '-', start and end with a letter or digit, and be at most ${APP_NAME_MAX} characters (it names a CronJob "<name>-recycler", limited to 52). Rename the app.`,
+      message: `app name ${show(name)} is not valid: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most ${APP_NAME_MAX} characters (the name becomes object names, and "<name>-recycler" names a CronJob, limited to 52). Rename the app.`,
     });
   }
   let parsed = appSchema.safeParse(input);
@@ -309,7 +309,7 @@ function checkProbe(key: string, probe: ProbeInput, ports: readonly PortSpec[], 
     if (typeof port === "string" && !ports.some((p) => p.name === port)) {
       problems.push({
         path: [key, handler, "port"],
-        message: `(${show(port)}) names no port of this app. Use one of ${ports.map((p) => JSON.stringify(p.name)).join(", ")} or a port number.`,
+        message: `(${show(port)}) names no port of this app. Use one of ${[...new Set(ports.map((p) => JSON.stringify(p.name)))].join(", ")} or a port number.`,
       });
     }
   }
@@ -332,7 +332,7 @@ function checkResources(
       if (amount === undefined || amount <= 0) {
         problems.push({
           path: ["resources", kind, resource],
-          message: `(${show(value)}) must be a positive ${QUANTITY_RULE}.`,
+          message: `(${show(value)}) must be ${QUANTITY_RULE}, above zero.`,
         });
       }
     }

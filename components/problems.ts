@@ -29,6 +29,11 @@ export function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** `1 pod`, `2 pods`: a count with its noun. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 /** One line per problem, path first: `rotation.maxAge ("90s") must be ...`. */
 export function formatProblem(problem: Problem, prefix: readonly (string | number)[] = []): string {
   const path = formatPath([...prefix, ...problem.path]);

@@ -1,11 +1,14 @@
 import type { RotationInput } from "./app-schema";
-import { show, type Problem } from "./problems";
+import { plural, show, type Problem } from "./problems";
 import { checkSchedule, describeSchedule, profileSchedule } from "./schedule";
 import { DURATION_RULE, describeDuration, formatDuration, parseDuration } from "../recycler/duration";
 import { checkTimeZone, parseWindow, type Window } from "../recycler/window";
 
 /** The Node.js image the recycler runs in: official, pinned by version, with a non-root `node` user (UID 1000). */
 export const DEFAULT_RECYCLER_IMAGE = "docker.io/library/node:24.11.1-alpine3.22";
+
+/** The shortest maxAge accepted: a pod needs time to start, become Ready and do some work. */
+const MIN_MAX_AGE_MS = 10 * 60_000;
 
 /** Rotation settings with every default applied and every duration parsed. */
 export interface RotationSpec {
@@ -70,7 +73,7 @@ export function resolveRotation(
     else windows.push(parsed);
   });
 
-  if (maxAgeMs !== undefined && maxAgeMs < 10 * 60_000) {
+  if (maxAgeMs !== undefined && maxAgeMs < MIN_MAX_AGE_MS) {
     problems.push({
       path: ["maxAge"],
       message: `(${show(maxAge)}) must be at least 10m: a pod needs time to start, become Ready and serve. Use a longer maxAge.`,
@@ -99,7 +102,7 @@ export function resolveRotation(
     if (maxAgeMs < fullRotationMs) {
       problems.push({
         path: ["maxAge"],
-        message: `(${show(maxAge)}) is shorter than a full rotation can take: ${replicas} pod${replicas === 1 ? "" : "s"}, one at a time, each allowed readyTimeout ${readyTimeout}, ${replicas === 1 ? "needs" : "need"} up to ${formatDuration(fullRotationMs)}, so pods would be due again before the last one is replaced. Use a maxAge of at least ${formatDuration(fullRotationMs)} or a shorter readyTimeout.`,
+        message: `(${show(maxAge)}) is shorter than a full rotation can take: ${plural(replicas, "pod")}, one at a time, each allowed readyTimeout ${readyTimeout}, ${replicas === 1 ? "needs" : "need"} up to ${formatDuration(fullRotationMs)}, so pods would be due again before the last one is replaced. Use a maxAge of at least ${formatDuration(fullRotationMs)} or a shorter readyTimeout.`,
       });
     }
   }
@@ -118,13 +121,13 @@ export function resolveRotation(
         message: `(${show(schedule)}) never runs inside the windows ${show(windowsText)} in ${timeZone}. Align the schedule with the windows.`,
       });
     }
-    if (replicas !== undefined && maxAgeMs !== undefined && profile.runsPerWeek > 0) {
+    if (replicas !== undefined && maxAgeMs !== undefined && maxAgeMs >= MIN_MAX_AGE_MS && profile.runsPerWeek > 0) {
       const neededPerWeek = (replicas * 7 * 86_400_000) / maxAgeMs;
       const capacityPerWeek = profile.runsPerWeek * maxRotationsPerRun;
       if (capacityPerWeek < neededPerWeek) {
         problems.push({
           path: ["schedule"],
-          message: `(${show(schedule)}) cannot keep up: it allows ${capacityPerWeek} rotations a week inside the windows (${profile.runsPerWeek} runs × maxRotationsPerRun ${maxRotationsPerRun}), but ${replicas} pods with maxAge ${maxAge} need ${Math.ceil(neededPerWeek)}. Run more often, widen the windows, raise maxRotationsPerRun or lengthen maxAge.`,
+          message: `(${show(schedule)}) cannot keep up: it allows ${plural(capacityPerWeek, "rotation")} a week inside the windows (${plural(profile.runsPerWeek, "run")} × maxRotationsPerRun ${maxRotationsPerRun}), but ${plural(replicas, "pod")} with maxAge ${maxAge} need ${Math.ceil(neededPerWeek)}. Run more often, widen the windows, raise maxRotationsPerRun or lengthen maxAge.`,
         });
       }
     }

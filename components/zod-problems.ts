@@ -147,15 +147,23 @@ export function zodProblems(
           problems.push({ path, message: `is required.${hint ? ` ${hint}` : ""}` });
         } else {
           const expected = EXPECTED[issue.expected] ?? issue.expected;
-          problems.push({ path, message: `(${show(value)}) must be ${expected}.` });
+          // YAML reads `"3"` as a string: say how to write the number.
+          const unquote =
+            (issue.expected === "number" || issue.expected === "int") && typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))
+              ? ` Write ${value.trim()} without quotes.`
+              : issue.expected === "boolean" && (value === "true" || value === "false")
+                ? ` Write ${value} without quotes.`
+                : "";
+          problems.push({ path, message: `(${show(value)}) must be ${expected}.${unquote}` });
         }
         break;
       }
       case "too_small": {
         const min = Number(issue.minimum);
+        const hint = typeof last === "string" && REQUIRED_HINT[last] ? ` ${REQUIRED_HINT[last]}` : "";
         const message =
           issue.origin === "array"
-            ? `must have at least ${min} item${min === 1 ? "" : "s"}.`
+            ? `must have at least ${min} item${min === 1 ? "" : "s"}.${hint}`
             : issue.origin === "string"
               ? `(${show(value)}) must not be empty.`
               : `(${show(value)}) must be at least ${min}.`;
@@ -173,12 +181,12 @@ export function zodProblems(
         problems.push({ path, message });
         break;
       }
-      case "invalid_value":
-        problems.push({
-          path,
-          message: `(${show(value)}) must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}.`,
-        });
+      case "invalid_value": {
+        const allowed = issue.values.map((v) => JSON.stringify(v));
+        const rule = allowed.length === 1 ? allowed[0] : `one of ${allowed.join(", ")}`;
+        problems.push({ path, message: `(${show(value)}) must be ${rule}.` });
         break;
+      }
       case "invalid_format":
         problems.push({ path, message: `(${show(value)}) ${formatRule(issue)}` });
         break;

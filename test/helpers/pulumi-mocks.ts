@@ -23,16 +23,15 @@ interface RegisterRequest {
 
 /**
  * Installs Pulumi's mock runtime for project "rotor" and records every registration. Call before importing the
- * stack program or constructing components. Config keys are given without the "rotor:" prefix.
+ * stack program or constructing components. Config keys are namespaced, as in Pulumi.<stack>.yaml
+ * (`rotor:environment`).
  */
 export async function installMocks(
   options: { stack?: string; config?: Record<string, string> } = {},
 ): Promise<Registration[]> {
   const registrations: Registration[] = [];
   const requests = new Map<string, RegisterRequest>();
-  const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries(options.config ?? {})) config[`rotor:${key}`] = value;
-  pulumi.runtime.setAllConfig(config);
+  pulumi.runtime.setAllConfig(options.config ?? {});
   await pulumi.runtime.setMocks(
     {
       newResource(args) {

@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CatalogError, loadEnvironment, loadEnvironmentByName } from "../../catalog";
+
+const dir = "test/fixtures/catalog";
+
+/** The error a catalog load throws, as the lines a user sees. */
+function problemsOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    assert.ok(error instanceof CatalogError, String(error));
+    return error.message.split("\n").slice(1).map((line) => line.trim());
+  }
+  assert.fail("the catalog loaded, but it is invalid");
+}
+
+describe("catalog: invalid files, every problem reported with file:line:col, path, rule and fix", () => {
+  const cases: [string, string[]][] = [
+    [
+      "syntax-error",
+      [
+        `${dir}/syntax-error.yaml:8:1: is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+      ],
+    ],
+    [
+      "wrong-type",
+      [`${dir}/wrong-type.yaml:7:5: apps.web.replicas ("three") must be a number.`],
+    ],
+    [
+      "unknown-key",
+      [`${dir}/unknown-key.yaml:11:7: apps.web.rotation.shedule is not a known field: did you mean "schedule"?`],
+    ],
+    [
+      "impossible",
+      [
+        `${dir}/impossible.yaml:11:7: apps.web.disruptionBudget.minAvailable (3) allows no voluntary disruption with 3 replicas: every eviction is refused, so rotation and node drains block forever. Use at most 2, or maxUnavailable: 1.`,
+      ],
+    ],
+    [
+      "empty",
+      [
+        `${dir}/empty.yaml:1:1: is empty. A catalog file starts with apiVersion: rotor.dev/v1alpha1, kind: Catalog and lists apps.`,
+      ],
+    ],
+    [
+      "missing-base",
+      [
+        `${dir}/missing-base.yaml:3:1: extends ("no-such-base.yaml") names ${dir}/no-such-base.yaml, which does not exist. Fix the path: it is relative to the file that extends it.`,
+      ],
+    ],
+    [
+      "cycle-a",
+      [
+        `${dir}/cycle-b.yaml:3:1: extends ("cycle-a.yaml") makes a cycle: ${dir}/cycle-a.yaml -> ${dir}/cycle-b.yaml -> ${dir}/cycle-a.yaml. Remove one extends.`,
+      ],
+    ],
+    [
+      "no-namespace",
+      [
+        `${dir}/no-namespace.yaml:1:1: namespace is required: set namespace: <name> in ${dir}/no-namespace.yaml or in a file it extends, so every app has a namespace.`,
+      ],
+    ],
+    [
+      "no-apps",
+      [`${dir}/no-apps.yaml:1:1: apps is empty: the environment deploys nothing. Add at least one app under apps.`],
+    ],
+    ["duplicate-key", [`${dir}/duplicate-key.yaml:7:5: is not valid YAML: Map keys must be unique`]],
+    [
+      "two-documents",
+      [`${dir}/two-documents.yaml:9:1: holds more than one YAML document. Keep one catalog per file.`],
+    ],
+    [
+      "wrong-version",
+      [`${dir}/wrong-version.yaml:1:1: apiVersion ("rotor.dev/v2") must be "rotor.dev/v1alpha1".`],
+    ],
+    [
+      "many",
+      [
+        `${dir}/many-base.yaml:5:5: defaults.rotation.maxAge ("5m") must be at least 10m: a pod needs time to start, become Ready and serve. Use a longer maxAge.`,
+        `${dir}/many-base.yaml:8:5: apps.web.image ("ghcr.io/acme/web") must be pinned to a version tag or digest: every rotated pod pulls the image again, so a moving tag like latest would silently upgrade the app. Use e.g. "ghcr.io/acme/web:1.2.3".`,
+        `${dir}/many-base.yaml:11:11: apps.web.ports[1].name ("http") is already used by ports[0]; port names must be unique. Rename one of them.`,
+        `${dir}/many-base.yaml:12:3: apps.api.image is required. Add image: <registry>/<repository>:<version tag>.`,
+        `${dir}/many-base.yaml:14:11: apps.api.ports[0].name ("HTTP") must be lowercase letters, digits and '-', starting and ending with a letter or digit.`,
+        `${dir}/many-base.yaml:14:23: apps.api.ports[0].containerPort (70000) must be at most 65535.`,
+        `${dir}/many.yaml:8:5: apps.web.replicas (1) must be at least 2 for zero-downtime rotation: evicting the only pod leaves nothing to serve. Use 2 or more replicas, or set rotation.strategy: restart to start a new pod before the old one stops.`,
+        `${dir}/many.yaml:10:32: apps.web.readinessProbe.httpGet.port ("admin") names no port of this app. Use one of "http" or a port number.`,
+        `${dir}/many.yaml:13:7: apps.web.rotation.timeZone ("europe/berlin") has the wrong letter case: write "Europe/Berlin".`,
+        `${dir}/many.yaml:14:17: apps.web.rotation.windows[0] ("Mon-Fri 9-17") must be days then a time range, like "Mon-Fri 09:00-17:00" or "Sat,Sun 00:00-24:00" (days Mon..Sun, 24-hour times, an end before the start runs past midnight).`,
+        `${dir}/many.yaml:15:3: apps.Bad_Name is not a valid app name: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 43 characters (the name becomes object names, and "<name>-recycler" names a CronJob, limited to 52). Rename the app.`,
+      ],
+    ],
+  ];
+  for (const [name, expected] of cases) {
+    it(name, () => assert.deepEqual(problemsOf(() => loadEnvironment(`${dir}/${name}.yaml`)), expected));
+  }
+
+  it("a missing file", () => {
+    assert.deepEqual(problemsOf(() => loadEnvironment(`${dir}/nope.yaml`)), [
+      `${dir}/nope.yaml: does not exist. Check the path.`,
+    ]);
+  });
+
+  it("an unknown environment lists the deployable ones", () => {
+    assert.deepEqual(problemsOf(() => loadEnvironmentByName("environments", "qa")), [
+      'environments/qa.yaml: environment "qa" has no catalog file. Known environments: dev, prod, staging. Create environments/qa.yaml or pick an existing environment.',
+    ]);
+  });
+
+  it("the summary line counts the problems", () => {
+    assert.throws(() => loadEnvironment(`${dir}/many.yaml`), /^CatalogError: catalog test\/fixtures\/catalog\/many\.yaml has 11 problems:\n/);
+  });
+});
+
+describe("catalog: merging a base with an environment", () => {
+  const env = loadEnvironment(`${dir}/valid-overlay.yaml`);
+  const web = env.apps.find((a) => a.name === "web")?.spec;
+  const api = env.apps.find((a) => a.name === "api")?.spec;
+
+  it("reads the chain base first and names the environment after its file", () => {
+    assert.equal(env.name, "valid-overlay");
+    assert.deepEqual(env.files, [`${dir}/valid-base.yaml`, `${dir}/valid-overlay.yaml`]);
+    assert.equal(env.namespace, "team-a");
+    assert.equal(env.createNamespace, false);
+  });
+
+  it("drops apps an environment disables and sorts the rest by name", () => {
+    assert.deepEqual(
+      env.apps.map((a) => a.name),
+      ["api", "web"],
+    );
+  });
+
+  it("merges mappings key by key and replaces lists whole", () => {
+    assert.deepEqual(web?.env, [
+      ["A", "base"],
+      ["B", "overlay"],
+      ["C", "overlay"],
+    ]);
+    assert.deepEqual(web?.ports, [{ name: "http", containerPort: 8081, servicePort: 8081, protocol: "TCP" }]);
+  });
+
+  it("lets an app's own settings win over defaults from any layer", () => {
+    assert.equal(web?.replicas, 4);
+    assert.equal(api?.replicas, 3);
+    assert.equal(web?.rotation.maxAge, "12h");
+    assert.equal(api?.rotation.maxAge, "24h");
+    assert.equal(web?.rotation.timeZone, "Europe/Berlin");
+    assert.equal(api?.namespace, "team-b");
+    assert.equal(web?.namespace, "team-a");
+  });
+
+  it("keeps the merged entry as the component's args", () => {
+    assert.deepEqual(env.apps.find((a) => a.name === "api")?.input, {
+      replicas: 3,
+      rotation: { maxAge: "24h", timeZone: "Europe/Berlin" },
+      namespace: "team-b",
+      image: "ghcr.io/acme/api:2.0.0",
+      ports: [{ name: "grpc", containerPort: 9090 }],
+    });
+  });
+});
+
+describe("catalog: shipped environments", () => {
+  for (const name of ["dev", "staging", "prod"]) {
+    it(`${name} loads without problems`, () => {
+      const env = loadEnvironmentByName("environments", name);
+      assert.equal(env.namespace, `shop-${name}`);
+      assert.deepEqual(
+        env.apps.map((a) => a.name),
+        ["catalog-api", "order-worker", "storefront"],
+      );
+    });
+  }
+
+  it("rotate differently per environment", () => {
+    const rotation = (env: string) =>
+      loadEnvironmentByName("environments", env).apps.map((a) => [
+        a.name,
+        a.spec.rotation.maxAge,
+        a.spec.rotation.schedule,
+        a.spec.rotation.timeZone,
+        a.spec.rotation.windows.join(" "),
+        a.spec.rotation.maxRotationsPerRun,
+      ]);
+    assert.deepEqual(rotation("dev"), [
+      ["catalog-api", "6h", "*/10 * * * *", "Etc/UTC", "", 1],
+      ["order-worker", "6h", "*/10 * * * *", "Etc/UTC", "", 1],
+      ["storefront", "6h", "*/10 * * * *", "Etc/UTC", "", 1],
+    ]);
+    assert.deepEqual(rotation("staging"), [
+      ["catalog-api", "24h", "*/15 * * * *", "Europe/Berlin", "Mon-Fri 07:00-19:00", 1],
+      ["order-worker", "24h", "*/15 * * * *", "Europe/Berlin", "Mon-Fri 07:00-19:00", 1],
+      ["storefront", "24h", "*/15 * * * *", "Europe/Berlin", "Mon-Fri 07:00-19:00", 1],
+    ]);
+    assert.deepEqual(rotation("prod"), [
+      ["catalog-api", "48h", "*/20 * * * 1-4", "America/New_York", "Mon-Thu 09:00-16:00", 2],
+      ["order-worker", "48h", "*/20 * * * 1-4", "America/New_York", "Mon-Thu 09:00-16:00", 1],
+      ["storefront", "48h", "*/20 * * * 1-4", "America/New_York", "Mon-Thu 09:00-16:00", 2],
+    ]);
+  });
+});

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { loadEnvironmentByName } from "../../catalog";
+import { renderEnvironment } from "../../catalog/render";
+import type { Registration } from "../helpers/pulumi-mocks";
+
+const root = join(__dirname, "..", "..");
+
+interface StackRun {
+  readonly status: number | null;
+  readonly stderr: string;
+  readonly registrations: Registration[];
+  readonly outputs: Record<string, any>;
+}
+
+/** Runs the stack program under mocks in its own process, with the stack's Pulumi.<stack>.yaml config. */
+function runStack(stack: string, environment?: string): StackRun {
+  const program = join(root, "test", "fixtures", "programs", "stack.ts");
+  const args = ["--import", "tsx", program, stack, ...(environment ? [environment] : [])];
+  const run = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
+  const parsed = run.status === 0 ? (JSON.parse(run.stdout) as Pick<StackRun, "registrations" | "outputs">) : undefined;
+  return { status: run.status, stderr: run.stderr, registrations: parsed?.registrations ?? [], outputs: parsed?.outputs ?? {} };
+}
+
+function countByType(registrations: readonly Registration[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of registrations) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  return counts;
+}
+
+describe("stack program", () => {
+  for (const stack of ["dev", "staging", "prod"]) {
+    it(`deploys every app of environments/${stack}.yaml with its own stack config`, () => {
+      const run = runStack(stack);
+      assert.equal(run.status, 0, run.stderr);
+      const environment = loadEnvironmentByName(join(root, "environments"), stack);
+      const apps = environment.apps.length;
+      assert.equal(apps, 3);
+      assert.deepEqual(countByType(run.registrations), {
+        "kubernetes:apps/v1:Deployment": apps,
+        "kubernetes:core/v1:Namespace": 1,
+        "kubernetes:core/v1:Service": apps,
+        "kubernetes:policy/v1:PodDisruptionBudget": apps,
+        "rotor:index:RotatingApp": apps,
+      });
+
+      // What Pulumi registers is byte for byte what `rotor render` writes for GitOps.
+      const rendered = renderEnvironment(environment).objects;
+      const registered = run.registrations.filter((r) => r.custom);
+      assert.equal(registered.length, rendered.length);
+      for (const object of rendered) {
+        const match = registered.find(
+          (r) => r.inputs.kind === object.kind && r.inputs.metadata?.name === object.metadata.name,
+        );
+        assert.ok(match, `${object.kind}/${object.metadata.name} is registered`);
+        assert.deepEqual(match.inputs, object);
+      }
+
+      assert.deepEqual(run.outputs.catalog, {
+        environment: stack,
+        files: ["environments/base.yaml", `environments/${stack}.yaml`],
+      });
+      assert.deepEqual(Object.keys(run.outputs.apps), ["catalog-api", "order-worker", "storefront"]);
+      assert.equal(run.outputs.apps.storefront.namespace, `shop-${stack}`);
+      assert.equal(run.outputs.apps.storefront.service, `storefront.shop-${stack}.svc.cluster.local`);
+    });
+  }
+
+  it("reports per-app rotation outputs in words", () => {
+    const run = runStack("prod");
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(run.outputs.apps["order-worker"], {
+      namespace: "shop-prod",
+      service: "order-worker.shop-prod.svc.cluster.local",
+      replicas: 3,
+      image: "ghcr.io/acme/order-worker:0.9.4",
+      rotation: {
+        maxAge: "48h",
+        schedule: "every 20 minutes, Monday through Thursday (America/New_York), only Mon-Thu 09:00-16:00",
+        maxPodLifetime: "5 days 23 hours 20 minutes",
+      },
+    });
+  });
+
+  it("fails with the catalog's message, and registers nothing, when the environment has no catalog", () => {
+    const run = runStack("qa", "qa");
+    assert.equal(run.status, 1);
+    assert.equal(
+      run.stderr.trim(),
+      'catalog environments/qa.yaml has 1 problem:\n  environments/qa.yaml: environment "qa" has no catalog file. Known environments: dev, prod, staging. Create environments/qa.yaml or pick an existing environment.',
+    );
+  });
+});
