@@ -1,0 +1,134 @@
+/**
+ * API errors and what they mean for a rotation. The Eviction API answers 429 for two different reasons: a
+ * PodDisruptionBudget that allows no disruption (a `DisruptionBudget` cause: stop, do not retry) and API
+ * Priority and Fairness or rate limiting (a `Retry-After` header: back off and retry). A 500 can be a transient
+ * server error or the permanent "more than one PodDisruptionBudget" refusal.
+ */
+import { TimeoutError } from "./clock";
+import type { Status } from "./types";
+
+/** A non-2xx answer of the API server, with its `metav1.Status` body when there was one. */
+export class ApiError extends Error {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly statusCode: number,
+    readonly status: Status | undefined,
+    /** Seconds from the `Retry-After` header, if present. */
+    readonly retryAfterHeader: number | undefined,
+  ) {
+    super(
+      `${method} ${path}: ${statusCode}${status?.reason ? ` ${status.reason}` : ""}${status?.message ? `: ${status.message}` : ""}`,
+    );
+    this.name = "ApiError";
+  }
+
+  get reason(): string | undefined {
+    return this.status?.reason;
+  }
+}
+
+/** A request that never got an HTTP answer: connection refused or reset, TLS failure, stream cut. */
+export class NetworkError extends Error {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`${method} ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "NetworkError";
+  }
+}
+
+/** The retries of one request ran out; `cause` is the last failure. */
+export class RetriesExhaustedError extends Error {
+  constructor(
+    readonly what: string,
+    readonly attempts: number,
+    readonly last: unknown,
+  ) {
+    super(
+      `${what} kept failing after ${attempts} attempts: ${last instanceof Error ? last.message : String(last)}`,
+      {
+        cause: last,
+      },
+    );
+    this.name = "RetriesExhaustedError";
+  }
+}
+
+export type FailureKind =
+  /** 429 with a `DisruptionBudget` cause: the PDB refused; stop as blocked, never retry. */
+  | "disruption-budget"
+  /** 429 without that cause: throttled by API Priority and Fairness or a rate limiter; honour Retry-After. */
+  | "throttled"
+  /** 500 "more than one PodDisruptionBudget": the Eviction API cannot evict these pods at all. */
+  | "multiple-pdbs"
+  /** Other 5xx: transient server trouble; back off and retry. */
+  | "server-error"
+  /** The request outlived its bound (client side). */
+  | "timeout"
+  /** No HTTP answer at all. */
+  | "network"
+  | "not-found"
+  | "conflict"
+  | "forbidden"
+  | "unauthorized"
+  /** 410: a watch's resourceVersion is too old; re-list. */
+  | "expired"
+  | "invalid"
+  | "other";
+
+export interface Failure {
+  readonly kind: FailureKind;
+  /** Whether retrying the same request later can succeed. */
+  readonly retriable: boolean;
+  /** How long the server asked us to wait, in milliseconds. */
+  readonly retryAfterMs?: number;
+  readonly message: string;
+}
+
+const RETRIABLE: ReadonlySet<FailureKind> = new Set(["throttled", "server-error", "timeout", "network"]);
+
+/** Classifies any error thrown by the client. */
+export function classifyFailure(error: unknown): Failure {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof RetriesExhaustedError)
+    return { ...classifyFailure(error.last), retriable: false, message };
+  if (error instanceof TimeoutError) return { kind: "timeout", retriable: true, message };
+  if (error instanceof NetworkError) return { kind: "network", retriable: true, message };
+  if (!(error instanceof ApiError)) return { kind: "other", retriable: false, message };
+  const code = error.statusCode;
+  const status = error.status;
+  const retryAfterSeconds = error.retryAfterHeader ?? status?.details?.retryAfterSeconds;
+  const retryAfterMs =
+    retryAfterSeconds !== undefined && retryAfterSeconds >= 0 ? retryAfterSeconds * 1000 : undefined;
+  const withRetry = (kind: FailureKind): Failure => ({
+    kind,
+    retriable: RETRIABLE.has(kind),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    message,
+  });
+  if (code === 429) {
+    // The budget refusal may carry a Retry-After too (10s while the PDB is being processed): the cause decides.
+    const budget = (status?.details?.causes ?? []).some((c) => c.reason === "DisruptionBudget");
+    return withRetry(budget ? "disruption-budget" : "throttled");
+  }
+  if (code === 500 && /more than one PodDisruptionBudget/i.test(status?.message ?? "")) {
+    return withRetry("multiple-pdbs");
+  }
+  if (code >= 500) return withRetry("server-error");
+  if (code === 404) return withRetry("not-found");
+  if (code === 409) return withRetry("conflict");
+  if (code === 403) return withRetry("forbidden");
+  if (code === 401) return withRetry("unauthorized");
+  if (code === 410) return withRetry("expired");
+  if (code === 400 || code === 422) return withRetry("invalid");
+  return withRetry("other");
+}
+
+/** The human-readable cause of a `DisruptionBudget` refusal, e.g. "The disruption budget web needs 3 healthy pods and has 3 currently". */
+export function budgetCause(error: unknown): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  return error.status?.details?.causes?.find((c) => c.reason === "DisruptionBudget")?.message;
+}
