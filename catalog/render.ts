@@ -2,6 +2,8 @@ import { stringify } from "yaml";
 import type { AppSpec } from "../components/app-spec";
 import { buildAppManifests } from "../components/app-manifests";
 import { buildNamespace } from "../components/namespace";
+import { buildRecyclerManifests, recyclerName } from "../components/recycler-manifests";
+import { recyclerBundle } from "../recycler/bundle";
 import { schemaErrors } from "../components/openapi";
 import type { Environment } from "./load";
 
@@ -31,10 +33,31 @@ export interface RenderedEnvironment {
   readonly objects: readonly KubeObject[];
 }
 
-/** Every object rotor deploys for one app, in apply order. */
+/** Every object rotor deploys for one app, in apply order: the app, then its recycler unless rotation is off. */
 export function appObjects(spec: AppSpec): KubeObject[] {
   const app = buildAppManifests(spec);
-  return [app.deployment, app.service, app.podDisruptionBudget] as unknown as KubeObject[];
+  const objects: unknown[] = [app.deployment, app.service, app.podDisruptionBudget];
+  if (spec.rotation.enabled) {
+    const recycler = buildRecyclerManifests(
+      {
+        name: recyclerName(spec.name),
+        namespace: spec.namespace,
+        deployment: spec.name,
+        partOf: spec.partOf,
+        rotation: spec.rotation,
+      },
+      recyclerBundle(),
+    );
+    objects.push(
+      recycler.serviceAccount,
+      recycler.role,
+      recycler.roleBinding,
+      recycler.configMap,
+      recycler.lease,
+      recycler.cronJob,
+    );
+  }
+  return objects as KubeObject[];
 }
 
 /**

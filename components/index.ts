@@ -1,5 +1,15 @@
 // Public surface of rotor's Pulumi components: import these from another Pulumi program.
 export { RotatingApp, RECYCLER_OWNED_FIELDS } from "./rotating-app";
+export { PodRecycler, resolveRecycler, type PodRecyclerArgs } from "./pod-recycler";
+export {
+  buildRecyclerManifests,
+  recyclerArgs,
+  recyclerName,
+  TARGET_ANNOTATION,
+  MAX_AGE_ANNOTATION,
+  type RecyclerSpec,
+  type RecyclerManifests,
+} from "./recycler-manifests";
 export type {
   RotatingAppArgs,
   ContainerPortArgs,

@@ -32,19 +32,25 @@ export function problemsMessage(kind: string, name: string, problems: readonly P
 }
 
 /**
- * Resolves args to a validated spec. With plain args the check runs now and throws a ResourceError at once;
- * with Outputs it runs when they resolve and the ResourceError fails the deployment of this resource.
+ * Resolves args to a validated spec. With plain args the check runs now, throws a ResourceError at once, and the
+ * spec is a plain value, so children get plain inputs (cheaper for the engine than Outputs); with Outputs it runs
+ * when they resolve and the ResourceError fails the deployment of this resource.
  */
 export function resolveSpec<T>(
   args: object,
   resolve: (plain: unknown) => { spec?: T; problems: readonly Problem[] },
   fail: (problems: readonly Problem[]) => Error,
-): pulumi.Output<T> {
+): T | pulumi.Output<T> {
   const check = (plain: unknown): T => {
     const result = resolve(withoutUndefined(plain));
     if (!result.spec || result.problems.length > 0) throw fail(result.problems);
     return result.spec;
   };
-  if (!containsEventual(args)) return pulumi.output(check(args)) as pulumi.Output<T>;
+  if (!containsEventual(args)) return check(args);
   return pulumi.output(args).apply((plain) => check(plain));
+}
+
+/** Applies `f` to a value that is either plain or an Output, keeping it plain when it is. */
+export function lift<T, U>(value: T | pulumi.Output<T>, f: (plain: T) => U): U | pulumi.Output<U> {
+  return pulumi.Output.isInstance(value) ? value.apply<U>((v) => f(v)) : f(value);
 }

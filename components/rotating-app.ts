@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AppInput } from "./app-schema";
 import { resolveApp, type AppSpec } from "./app-spec";
 import { buildAppManifests, RESTART_ANNOTATION } from "./app-manifests";
-import { problemsMessage, resolveSpec } from "./inputs";
+import { lift, problemsMessage, resolveSpec } from "./inputs";
 import { selectorLabels } from "./labels";
+import { PodRecycler } from "./pod-recycler";
+import { recyclerName } from "./recycler-manifests";
 
 /** A container port. @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports */
 export interface ContainerPortArgs {
@@ -172,11 +174,13 @@ export const RECYCLER_OWNED_FIELDS = [
  * allows exactly one voluntary disruption at a time.
  */
 export class RotatingApp extends pulumi.ComponentResource {
-  /** The app's settings with every default applied. */
-  public readonly spec: pulumi.Output<AppSpec>;
+  private readonly resolved: AppSpec | pulumi.Output<AppSpec>;
+  private specOutput?: pulumi.Output<AppSpec>;
   public readonly deployment: k8s.apps.v1.Deployment;
   public readonly service: k8s.core.v1.Service;
   public readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
+  /** The app's PodRecycler, unless rotation.enabled is false. */
+  public readonly recycler?: PodRecycler;
   /** Namespace of every object. */
   public readonly namespace: pulumi.Output<string>;
   /** In-cluster DNS name of the Service. */
@@ -184,47 +188,87 @@ export class RotatingApp extends pulumi.ComponentResource {
   /** Labels that select the app's pods. */
   public readonly podSelector: pulumi.Output<Record<string, string>>;
 
+  /** The app's settings with every default applied (built on first use: most programs never read it). */
+  public get spec(): pulumi.Output<AppSpec> {
+    this.specOutput ??= pulumi.output(this.resolved) as pulumi.Output<AppSpec>;
+    return this.specOutput;
+  }
+
   constructor(name: string, args: RotatingAppArgs, opts?: pulumi.ComponentResourceOptions) {
     // Args stay out of super(): registering Output-valued component inputs leaks promises (pulumi/pulumi#23953).
     super("rotor:index:RotatingApp", name, {}, opts);
-    this.spec = resolveSpec(
+    const spec = resolveSpec(
       args,
       (plain) => resolveApp(name, plain),
       (problems) => new pulumi.ResourceError(problemsMessage("RotatingApp", name, problems), this),
     );
-    const manifests = this.spec.apply(buildAppManifests);
-    const parent = { parent: this };
+    const manifests = lift(spec, buildAppManifests);
+    const pick = <U>(f: (m: ReturnType<typeof buildAppManifests>) => U) =>
+      lift(manifests, f) as pulumi.Input<U>;
+    // dependsOn given to the component holds for each child (Pulumi does not pass it down by itself).
+    const parent: pulumi.CustomResourceOptions = {
+      parent: this,
+      ...(opts?.dependsOn ? { dependsOn: opts.dependsOn } : {}),
+    };
 
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata: manifests.deployment.metadata as k8s.types.input.meta.v1.ObjectMeta,
-        spec: manifests.deployment.spec as k8s.types.input.apps.v1.DeploymentSpec,
+        metadata: pick((m) => m.deployment.metadata as k8s.types.input.meta.v1.ObjectMeta),
+        spec: pick((m) => m.deployment.spec as k8s.types.input.apps.v1.DeploymentSpec),
       },
       { ...parent, ignoreChanges: RECYCLER_OWNED_FIELDS },
     );
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
       {
-        metadata: manifests.service.metadata as k8s.types.input.meta.v1.ObjectMeta,
-        spec: manifests.service.spec as k8s.types.input.core.v1.ServiceSpec,
+        metadata: pick((m) => m.service.metadata as k8s.types.input.meta.v1.ObjectMeta),
+        spec: pick((m) => m.service.spec as k8s.types.input.core.v1.ServiceSpec),
       },
       parent,
     );
     this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
       `${name}-pdb`,
       {
-        metadata: manifests.podDisruptionBudget.metadata as k8s.types.input.meta.v1.ObjectMeta,
-        spec: manifests.podDisruptionBudget.spec as k8s.types.input.policy.v1.PodDisruptionBudgetSpec,
+        metadata: pick((m) => m.podDisruptionBudget.metadata as k8s.types.input.meta.v1.ObjectMeta),
+        spec: pick((m) => m.podDisruptionBudget.spec as k8s.types.input.policy.v1.PodDisruptionBudgetSpec),
       },
       parent,
     );
 
-    this.namespace = this.spec.namespace;
-    this.serviceHost = pulumi.interpolate`${this.spec.name}.${this.spec.namespace}.svc.cluster.local`;
-    this.podSelector = this.spec.name.apply(selectorLabels);
+    if (args.rotation?.enabled !== false) {
+      const rotation = <U>(f: (r: AppSpec["rotation"]) => U) =>
+        lift(spec, (s) => f(s.rotation)) as pulumi.Input<U>;
+      this.recycler = new PodRecycler(
+        recyclerName(name),
+        {
+          namespace: lift(spec, (s) => s.namespace),
+          deployment: lift(spec, (s) => s.name),
+          replicas: lift(spec, (s) => s.replicas),
+          partOf: lift(spec, (s) => s.partOf),
+          maxAge: rotation((r) => r.maxAge),
+          jitter: rotation((r) => r.jitter),
+          schedule: rotation((r) => r.schedule),
+          timeZone: rotation((r) => r.timeZone),
+          windows: rotation((r) => [...r.windows]),
+          maxRotationsPerRun: rotation((r) => r.maxRotationsPerRun),
+          strategy: rotation((r) => r.strategy),
+          readyTimeout: rotation((r) => r.readyTimeout),
+          dryRun: rotation((r) => r.dryRun),
+          suspend: rotation((r) => r.suspend),
+          image: rotation((r) => r.image),
+        },
+        { parent: this, dependsOn: [this.deployment, this.podDisruptionBudget] },
+      );
+    }
+
+    this.resolved = spec;
+    this.namespace = pulumi.output(lift(spec, (s) => s.namespace));
+    this.serviceHost = pulumi.output(lift(spec, (s) => `${s.name}.${s.namespace}.svc.cluster.local`));
+    this.podSelector = pulumi.output(lift(spec, (s) => selectorLabels(s.name)));
+    // The spec stays a property, not a registered output: serialising it into the state of every component
+    // costs more than everything else the component registers.
     this.registerOutputs({
-      spec: this.spec,
       namespace: this.namespace,
       serviceHost: this.serviceHost,
       podSelector: this.podSelector,

@@ -2,13 +2,11 @@ import type { RotationInput } from "./app-schema";
 import { plural, show, type Problem } from "./problems";
 import { checkSchedule, describeSchedule, profileSchedule } from "./schedule";
 import { DURATION_RULE, describeDuration, formatDuration, parseDuration } from "../recycler/duration";
+import { MIN_MAX_AGE_MS } from "../recycler/settings";
 import { checkTimeZone, parseWindow, type Window } from "../recycler/window";
 
 /** The Node.js image the recycler runs in: official, pinned by version, with a non-root `node` user (UID 1000). */
 export const DEFAULT_RECYCLER_IMAGE = "docker.io/library/node:24.11.1-alpine3.22";
-
-/** The shortest maxAge accepted: a pod needs time to start, become Ready and do some work. */
-const MIN_MAX_AGE_MS = 10 * 60_000;
 
 /** Rotation settings with every default applied and every duration parsed. */
 export interface RotationSpec {
@@ -76,7 +74,7 @@ export function resolveRotation(
   if (maxAgeMs !== undefined && maxAgeMs < MIN_MAX_AGE_MS) {
     problems.push({
       path: ["maxAge"],
-      message: `(${show(maxAge)}) must be at least 10m: a pod needs time to start, become Ready and serve. Use a longer maxAge.`,
+      message: `(${show(maxAge)}) must be at least ${formatDuration(MIN_MAX_AGE_MS)}: pods need time to become Ready. Use a longer maxAge.`,
     });
   }
   if (readyTimeoutMs !== undefined && readyTimeoutMs < 30_000) {
@@ -121,7 +119,12 @@ export function resolveRotation(
         message: `(${show(schedule)}) never runs inside the windows ${show(windowsText)} in ${timeZone}. Align the schedule with the windows.`,
       });
     }
-    if (replicas !== undefined && maxAgeMs !== undefined && maxAgeMs >= MIN_MAX_AGE_MS && profile.runsPerWeek > 0) {
+    if (
+      replicas !== undefined &&
+      maxAgeMs !== undefined &&
+      maxAgeMs >= MIN_MAX_AGE_MS &&
+      profile.runsPerWeek > 0
+    ) {
       const neededPerWeek = (replicas * 7 * 86_400_000) / maxAgeMs;
       const capacityPerWeek = profile.runsPerWeek * maxRotationsPerRun;
       if (capacityPerWeek < neededPerWeek) {

@@ -19,6 +19,14 @@ export const SCHEDULE_RULE =
  * Returns an error sentence without the field name, or undefined when the schedule is valid.
  */
 export function checkSchedule(expression: string): string | undefined {
+  // Memoised: every app of a catalog usually shares one schedule, and each is checked several times.
+  if (!checks.has(expression)) checks.set(expression, check(expression));
+  return checks.get(expression);
+}
+
+const checks = new Map<string, string | undefined>();
+
+function check(expression: string): string | undefined {
   const text = expression.trim();
   if (/\b(CRON_)?TZ=/.test(text)) {
     return "must not set a time zone inside the expression: Kubernetes rejects TZ= and CRON_TZ=; use the timeZone field";
@@ -125,8 +133,20 @@ export function profileSchedule(
   return profile;
 }
 
-/** The shortest time between two runs of a schedule (ignoring windows), in milliseconds. */
+const periods = new Map<string, number>();
+
+/** The shortest time between two runs of a schedule (ignoring windows), in milliseconds; memoised. */
 export function shortestPeriodMs(expression: string, timeZone: string): number {
+  const key = `${timeZone} ${expression}`;
+  let period = periods.get(key);
+  if (period === undefined) {
+    period = measurePeriod(expression, timeZone);
+    periods.set(key, period);
+  }
+  return period;
+}
+
+function measurePeriod(expression: string, timeZone: string): number {
   const cron = new Cron(expression.trim(), { paused: true, timezone: timeZone });
   const runs = cron.nextRuns(200, new Date(REFERENCE_START)).map((d) => d.getTime());
   let shortest = Infinity;

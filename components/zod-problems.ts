@@ -23,6 +23,8 @@ const REQUIRED_HINT: Record<string, string> = {
   containerPort: "Add the port number the container listens on.",
   port: "Add the port number or name to probe.",
   command: "Add the command as a list of strings.",
+  namespace: "Set the namespace, e.g. namespace: shop.",
+  deployment: "Set the name of the Deployment to rotate.",
 };
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -149,7 +151,10 @@ export function zodProblems(
           const expected = EXPECTED[issue.expected] ?? issue.expected;
           // YAML reads `"3"` as a string: say how to write the number.
           const unquote =
-            (issue.expected === "number" || issue.expected === "int") && typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))
+            (issue.expected === "number" || issue.expected === "int") &&
+            typeof value === "string" &&
+            value.trim() !== "" &&
+            !Number.isNaN(Number(value))
               ? ` Write ${value.trim()} without quotes.`
               : issue.expected === "boolean" && (value === "true" || value === "false")
                 ? ` Write ${value} without quotes.`

@@ -43,7 +43,8 @@ export function parseWindow(text: string): Window | string {
   if (Number(sm) > 59 || Number(em) > 59 || start >= 24 * 60 || end > 24 * 60) {
     return "has a time outside 00:00-24:00: hours run 00-23, minutes 00-59, and 24:00 is allowed only as an end";
   }
-  if (start === end) return "is empty: its start and end are the same time. Make the end later, or use 00:00-24:00 for the whole day";
+  if (start === end)
+    return "is empty: its start and end are the same time. Make the end later, or use 00:00-24:00 for the whole day";
   return { text: text.trim(), days, start, end };
 }
 

@@ -10,7 +10,10 @@ function problemsOf(load: () => unknown): string[] {
     load();
   } catch (error) {
     assert.ok(error instanceof CatalogError, String(error));
-    return error.message.split("\n").slice(1).map((line) => line.trim());
+    return error.message
+      .split("\n")
+      .slice(1)
+      .map((line) => line.trim());
   }
   assert.fail("the catalog loaded, but it is invalid");
 }
@@ -23,13 +26,12 @@ describe("catalog: invalid files, every problem reported with file:line:col, pat
         `${dir}/syntax-error.yaml:8:1: is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
       ],
     ],
-    [
-      "wrong-type",
-      [`${dir}/wrong-type.yaml:7:5: apps.web.replicas ("three") must be a number.`],
-    ],
+    ["wrong-type", [`${dir}/wrong-type.yaml:7:5: apps.web.replicas ("three") must be a number.`]],
     [
       "unknown-key",
-      [`${dir}/unknown-key.yaml:11:7: apps.web.rotation.shedule is not a known field: did you mean "schedule"?`],
+      [
+        `${dir}/unknown-key.yaml:11:7: apps.web.rotation.shedule is not a known field: did you mean "schedule"?`,
+      ],
     ],
     [
       "impossible",
@@ -63,7 +65,9 @@ describe("catalog: invalid files, every problem reported with file:line:col, pat
     ],
     [
       "no-apps",
-      [`${dir}/no-apps.yaml:1:1: apps is empty: the environment deploys nothing. Add at least one app under apps.`],
+      [
+        `${dir}/no-apps.yaml:1:1: apps is empty: the environment deploys nothing. Add at least one app under apps.`,
+      ],
     ],
     ["duplicate-key", [`${dir}/duplicate-key.yaml:7:5: is not valid YAML: Map keys must be unique`]],
     [
@@ -77,7 +81,7 @@ describe("catalog: invalid files, every problem reported with file:line:col, pat
     [
       "many",
       [
-        `${dir}/many-base.yaml:5:5: defaults.rotation.maxAge ("5m") must be at least 10m: a pod needs time to start, become Ready and serve. Use a longer maxAge.`,
+        `${dir}/many-base.yaml:5:5: defaults.rotation.maxAge ("4m") must be at least 5m: pods need time to become Ready. Use a longer maxAge.`,
         `${dir}/many-base.yaml:8:5: apps.web.image ("ghcr.io/acme/web") must be pinned to a version tag or digest: every rotated pod pulls the image again, so a moving tag like latest would silently upgrade the app. Use e.g. "ghcr.io/acme/web:1.2.3".`,
         `${dir}/many-base.yaml:11:11: apps.web.ports[1].name ("http") is already used by ports[0]; port names must be unique. Rename one of them.`,
         `${dir}/many-base.yaml:12:3: apps.api.image is required. Add image: <registry>/<repository>:<version tag>.`,
@@ -87,28 +91,40 @@ describe("catalog: invalid files, every problem reported with file:line:col, pat
         `${dir}/many.yaml:10:32: apps.web.readinessProbe.httpGet.port ("admin") names no port of this app. Use one of "http" or a port number.`,
         `${dir}/many.yaml:13:7: apps.web.rotation.timeZone ("europe/berlin") has the wrong letter case: write "Europe/Berlin".`,
         `${dir}/many.yaml:14:17: apps.web.rotation.windows[0] ("Mon-Fri 9-17") must be days then a time range, like "Mon-Fri 09:00-17:00" or "Sat,Sun 00:00-24:00" (days Mon..Sun, 24-hour times, an end before the start runs past midnight).`,
-        `${dir}/many.yaml:15:3: apps.Bad_Name is not a valid app name: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 43 characters (the name becomes object names, and "<name>-recycler" names a CronJob, limited to 52). Rename the app.`,
+        `${dir}/many.yaml:15:3: apps.Bad_Name app name "Bad_Name" is not valid: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 43 characters (the name becomes object names, and "<name>-recycler" names a CronJob, limited to 52). Rename the app.`,
       ],
     ],
   ];
   for (const [name, expected] of cases) {
-    it(name, () => assert.deepEqual(problemsOf(() => loadEnvironment(`${dir}/${name}.yaml`)), expected));
+    it(name, () =>
+      assert.deepEqual(
+        problemsOf(() => loadEnvironment(`${dir}/${name}.yaml`)),
+        expected,
+      ),
+    );
   }
 
   it("a missing file", () => {
-    assert.deepEqual(problemsOf(() => loadEnvironment(`${dir}/nope.yaml`)), [
-      `${dir}/nope.yaml: does not exist. Check the path.`,
-    ]);
+    assert.deepEqual(
+      problemsOf(() => loadEnvironment(`${dir}/nope.yaml`)),
+      [`${dir}/nope.yaml: does not exist. Check the path.`],
+    );
   });
 
   it("an unknown environment lists the deployable ones", () => {
-    assert.deepEqual(problemsOf(() => loadEnvironmentByName("environments", "qa")), [
-      'environments/qa.yaml: environment "qa" has no catalog file. Known environments: dev, prod, staging. Create environments/qa.yaml or pick an existing environment.',
-    ]);
+    assert.deepEqual(
+      problemsOf(() => loadEnvironmentByName("environments", "qa")),
+      [
+        'environments/qa.yaml: environment "qa" has no catalog file. Known environments: dev, prod, staging. Create environments/qa.yaml or pick an existing environment.',
+      ],
+    );
   });
 
   it("the summary line counts the problems", () => {
-    assert.throws(() => loadEnvironment(`${dir}/many.yaml`), /^CatalogError: catalog test\/fixtures\/catalog\/many\.yaml has 11 problems:\n/);
+    assert.throws(
+      () => loadEnvironment(`${dir}/many.yaml`),
+      /^CatalogError: catalog test\/fixtures\/catalog\/many\.yaml has 11 problems:\n/,
+    );
   });
 });
 

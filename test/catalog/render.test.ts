@@ -69,7 +69,17 @@ describe("render", () => {
     const docs = parseAllDocuments(storefront?.content ?? "") as { toJS(): KubeObject }[];
     assert.deepEqual(
       docs.map((d) => `${d.toJS().kind}/${d.toJS().metadata.name}`),
-      ["Deployment/storefront", "Service/storefront", "PodDisruptionBudget/storefront"],
+      [
+        "Deployment/storefront",
+        "Service/storefront",
+        "PodDisruptionBudget/storefront",
+        "ServiceAccount/storefront-recycler",
+        "Role/storefront-recycler",
+        "RoleBinding/storefront-recycler",
+        "ConfigMap/storefront-recycler",
+        "Lease/storefront-recycler",
+        "CronJob/storefront-recycler",
+      ],
     );
     assert.ok(
       storefront?.content.startsWith(

@@ -192,10 +192,8 @@ describe("app validation: each rule refuses with field, value, rule and fix", ()
     ],
     [
       "maxAge too short",
-      { rotation: { maxAge: "5m" } },
-      [
-        'rotation.maxAge ("5m") must be at least 10m: a pod needs time to start, become Ready and serve. Use a longer maxAge.',
-      ],
+      { rotation: { maxAge: "4m" } },
+      ['rotation.maxAge ("4m") must be at least 5m: pods need time to become Ready. Use a longer maxAge.'],
     ],
     [
       "jitter too big",

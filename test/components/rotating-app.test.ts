@@ -22,16 +22,23 @@ function forApp(name: string): Registration[] {
 }
 
 describe("RotatingApp", () => {
-  it("registers exactly one component, one Deployment, one Service and one PDB with zero-downtime defaults", async () => {
+  it("registers the app's Deployment, Service and PDB and a PodRecycler with its six objects", async () => {
     const app = new components.RotatingApp("shop", { ...base, namespace: "prod" });
     await valueOf(app.spec);
     await settled();
     const mine = forApp("shop");
-    assert.deepEqual(mine.map((r) => r.type).sort(), [
-      "kubernetes:apps/v1:Deployment",
-      "kubernetes:core/v1:Service",
-      "kubernetes:policy/v1:PodDisruptionBudget",
-      "rotor:index:RotatingApp",
+    assert.deepEqual(mine.map((r) => `${r.type} ${r.name}`).sort(), [
+      "kubernetes:apps/v1:Deployment shop-deployment",
+      "kubernetes:batch/v1:CronJob shop-recycler-cronjob",
+      "kubernetes:coordination.k8s.io/v1:Lease shop-recycler-lease",
+      "kubernetes:core/v1:ConfigMap shop-recycler-script",
+      "kubernetes:core/v1:Service shop-service",
+      "kubernetes:core/v1:ServiceAccount shop-recycler-sa",
+      "kubernetes:policy/v1:PodDisruptionBudget shop-pdb",
+      "kubernetes:rbac.authorization.k8s.io/v1:Role shop-recycler-role",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding shop-recycler-rolebinding",
+      "rotor:index:PodRecycler shop-recycler",
+      "rotor:index:RotatingApp shop",
     ]);
     const [deployment] = ofType(mine, "kubernetes:apps/v1:Deployment");
     const spec = deployment?.inputs.spec;
@@ -123,9 +130,13 @@ describe("RotatingApp", () => {
   it("parents every child to the component and leaves the recycler's annotations out of the Deployment's diff", async () => {
     const app = new components.RotatingApp("owned", base);
     const urn = await valueOf(app.urn);
+    const recyclerUrn = await valueOf(app.recycler!.urn);
     await settled();
-    for (const child of forApp("owned").filter((r) => r.type !== "rotor:index:RotatingApp")) {
-      assert.equal(child.parent, urn, child.type);
+    const children = forApp("owned").filter((r) => r.type !== "rotor:index:RotatingApp");
+    assert.equal(children.length, 10);
+    for (const child of children) {
+      const expected = child.name.startsWith("owned-recycler-") ? recyclerUrn : urn;
+      assert.equal(child.parent, expected, child.name);
     }
     const deployment = ofType(forApp("owned"), "kubernetes:apps/v1:Deployment")[0];
     assert.deepEqual(deployment?.ignoreChanges, [
@@ -164,7 +175,7 @@ describe("RotatingApp", () => {
     await valueOf(app.spec);
     await settled();
     const children = forApp("provided").filter((r) => r.type.startsWith("kubernetes:"));
-    assert.equal(children.length, 3);
+    assert.equal(children.length, 9);
     for (const child of children)
       assert.match(child.provider ?? "", /::cluster-b::cluster-b-id$/, child.type);
   });

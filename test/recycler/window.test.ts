@@ -4,8 +4,8 @@ import { checkTimeZone, inWindows, localTime, parseWindow, type Window } from ".
 
 function window(text: string): Window {
   const parsed = parseWindow(text);
-  assert.notEqual(typeof parsed, "string", String(parsed));
-  return parsed as Window;
+  if (typeof parsed === "string") assert.fail(`${text}: ${parsed}`);
+  return parsed;
 }
 
 describe("windows", () => {

@@ -20,8 +20,14 @@ function runStack(stack: string, environment?: string): StackRun {
   const program = join(root, "test", "fixtures", "programs", "stack.ts");
   const args = ["--import", "tsx", program, stack, ...(environment ? [environment] : [])];
   const run = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
-  const parsed = run.status === 0 ? (JSON.parse(run.stdout) as Pick<StackRun, "registrations" | "outputs">) : undefined;
-  return { status: run.status, stderr: run.stderr, registrations: parsed?.registrations ?? [], outputs: parsed?.outputs ?? {} };
+  const parsed =
+    run.status === 0 ? (JSON.parse(run.stdout) as Pick<StackRun, "registrations" | "outputs">) : undefined;
+  return {
+    status: run.status,
+    stderr: run.stderr,
+    registrations: parsed?.registrations ?? [],
+    outputs: parsed?.outputs ?? {},
+  };
 }
 
 function countByType(registrations: readonly Registration[]): Record<string, number> {
@@ -40,9 +46,16 @@ describe("stack program", () => {
       assert.equal(apps, 3);
       assert.deepEqual(countByType(run.registrations), {
         "kubernetes:apps/v1:Deployment": apps,
+        "kubernetes:batch/v1:CronJob": apps,
+        "kubernetes:coordination.k8s.io/v1:Lease": apps,
+        "kubernetes:core/v1:ConfigMap": apps,
         "kubernetes:core/v1:Namespace": 1,
         "kubernetes:core/v1:Service": apps,
+        "kubernetes:core/v1:ServiceAccount": apps,
         "kubernetes:policy/v1:PodDisruptionBudget": apps,
+        "kubernetes:rbac.authorization.k8s.io/v1:Role": apps,
+        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": apps,
+        "rotor:index:PodRecycler": apps,
         "rotor:index:RotatingApp": apps,
       });
 

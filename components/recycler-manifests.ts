@@ -1,0 +1,175 @@
+import type { ICronJob } from "kubernetes-models/batch/v1/CronJob";
+import type { ILease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
+import type { IRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import type { IRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
+import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import type { RecyclerBundle } from "../recycler/bundle";
+import { recyclerRoleRules } from "../recycler/rbac";
+import { objectLabels } from "./labels";
+import type { RotationSpec } from "./rotation";
+import { shortestPeriodMs } from "./schedule";
+
+/** A recycler: which Deployment it rotates, how, and what its own objects are called. */
+export interface RecyclerSpec {
+  /** Name of every object of the recycler (ServiceAccount, Role, RoleBinding, ConfigMap, Lease, CronJob). */
+  readonly name: string;
+  readonly namespace: string;
+  /** The Deployment it rotates, in the same namespace. */
+  readonly deployment: string;
+  readonly partOf: string;
+  readonly rotation: RotationSpec;
+}
+
+/** Every object of one recycler. */
+export interface RecyclerManifests {
+  readonly serviceAccount: IServiceAccount;
+  readonly role: IRole;
+  readonly roleBinding: IRoleBinding;
+  readonly configMap: IConfigMap;
+  readonly lease: ILease;
+  readonly cronJob: ICronJob;
+}
+
+/** Where the bundle is mounted in the recycler's container, and the file name in the ConfigMap. */
+export const SCRIPT_DIR = "/opt/rotor";
+export const SCRIPT_FILE = "recycler.js";
+/** The official node images run as user `node`, UID and GID 1000. */
+export const RECYCLER_UID = 1000;
+/** Headroom for a run beyond its rotations: lease, listing, events and backoff. */
+const RUN_OVERHEAD_SECONDS = 300;
+
+/** Annotations the policy rules read to connect a CronJob to the Deployment it rotates. */
+export const TARGET_ANNOTATION = "rotor.dev/target-deployment";
+export const MAX_AGE_ANNOTATION = "rotor.dev/max-pod-age";
+
+/** The name of an app's PodRecycler and of each of its objects. */
+export function recyclerName(app: string): string {
+  return `${app}-recycler`;
+}
+
+/** The recycler's command-line flags, the same ones `rotor recycle` takes on a laptop. */
+export function recyclerArgs(spec: RecyclerSpec): string[] {
+  const r = spec.rotation;
+  return [
+    `${SCRIPT_DIR}/${SCRIPT_FILE}`,
+    "--namespace",
+    spec.namespace,
+    "--deployment",
+    spec.deployment,
+    "--max-age",
+    r.maxAge,
+    "--jitter",
+    r.jitter,
+    "--max-rotations",
+    String(r.maxRotationsPerRun),
+    "--time-zone",
+    r.timeZone,
+    ...r.windows.flatMap((w) => ["--window", w]),
+    "--strategy",
+    r.strategy,
+    "--ready-timeout",
+    r.readyTimeout,
+    "--lease",
+    spec.name,
+    ...(r.dryRun ? ["--dry-run"] : []),
+  ];
+}
+
+/** Builds a recycler's objects. The CronJob runs the bundled recycler from the ConfigMap in a pinned Node image. */
+export function buildRecyclerManifests(spec: RecyclerSpec, bundle: RecyclerBundle): RecyclerManifests {
+  const selector = { "app.kubernetes.io/name": "pod-recycler", "app.kubernetes.io/instance": spec.name };
+  const labels = objectLabels(selector, "pod-recycler", { partOf: spec.partOf });
+  const metadata = () => ({ name: spec.name, namespace: spec.namespace, labels: { ...labels } });
+  const r = spec.rotation;
+  const periodSeconds = Math.floor(shortestPeriodMs(r.schedule, r.timeZone) / 1000);
+  // A run that starts this late is skipped: half the period, so a late run never overlaps the next one.
+  const startingDeadlineSeconds = Math.max(10, Math.min(300, Math.floor(periodSeconds / 2)));
+  const activeDeadlineSeconds =
+    r.maxRotationsPerRun * Math.ceil(r.readyTimeoutMs / 1000) + RUN_OVERHEAD_SECONDS;
+
+  return {
+    serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata() },
+    role: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: metadata(),
+      rules: recyclerRoleRules(spec.deployment, spec.name),
+    },
+    roleBinding: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: metadata(),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: spec.name },
+      subjects: [{ kind: "ServiceAccount", name: spec.name, namespace: spec.namespace }],
+    },
+    configMap: {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: metadata(),
+      data: { [SCRIPT_FILE]: bundle.code },
+    },
+    lease: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: metadata(), spec: {} },
+    cronJob: {
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: {
+        ...metadata(),
+        annotations: { [TARGET_ANNOTATION]: spec.deployment, [MAX_AGE_ANNOTATION]: r.maxAge },
+      },
+      spec: {
+        schedule: r.schedule,
+        timeZone: r.timeZone,
+        concurrencyPolicy: "Forbid",
+        startingDeadlineSeconds,
+        suspend: r.suspend,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels: { ...labels } },
+          spec: {
+            backoffLimit: 0,
+            activeDeadlineSeconds,
+            ttlSecondsAfterFinished: 86_400,
+            template: {
+              metadata: {
+                labels: { ...labels },
+                // A new bundle changes the pod template, so the change is visible in diffs and in the Job.
+                annotations: { "rotor.dev/recycler-sha256": bundle.sha256 },
+              },
+              spec: {
+                serviceAccountName: spec.name,
+                automountServiceAccountToken: true,
+                restartPolicy: "Never",
+                enableServiceLinks: false,
+                securityContext: {
+                  runAsNonRoot: true,
+                  runAsUser: RECYCLER_UID,
+                  runAsGroup: RECYCLER_UID,
+                  seccompProfile: { type: "RuntimeDefault" },
+                },
+                containers: [
+                  {
+                    name: "recycler",
+                    image: r.image,
+                    command: ["node"],
+                    args: recyclerArgs(spec),
+                    resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                    securityContext: {
+                      allowPrivilegeEscalation: false,
+                      readOnlyRootFilesystem: true,
+                      runAsNonRoot: true,
+                      capabilities: { drop: ["ALL"] },
+                    },
+                    volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }],
+                  },
+                ],
+                volumes: [{ name: "script", configMap: { name: spec.name, defaultMode: 0o444 } }],
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
