@@ -20,11 +20,27 @@ export default tseslint.config(
         // node:test's describe/it return promises the runner itself awaits.
         {
           allowForKnownSafeCalls: [
-            { from: "package", package: "node:test", name: ["describe", "it", "test", "suite", "before", "after"] },
+            {
+              from: "package",
+              package: "node:test",
+              name: ["describe", "it", "test", "suite", "before", "after"],
+            },
           ],
         },
       ],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "(^|/)policies$",
+              message:
+                "policies/package.json points at the policy pack's entry, which starts a gRPC server; import policies/index instead.",
+            },
+          ],
+        },
+      ],
     },
   },
   {

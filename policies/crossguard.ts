@@ -1,0 +1,185 @@
+import {
+  UnknownValueError,
+  type Policies,
+  type PolicyConfigSchema,
+  type ReportViolation,
+  type ResourceValidationPolicy,
+  type StackValidationPolicy,
+} from "@pulumi/policy";
+import { configSchemaFor, settingsFor, type ResolvedConfig } from "./config";
+import { evaluate } from "./engine";
+import { describe, dict } from "./kube";
+import type { KubeObject, RatedFinding, Rule } from "./model";
+import { RULES } from "./rules";
+
+/**
+ * The rule catalog as CrossGuard policies, without constructing a `PolicyPack` (that starts a gRPC server, so
+ * only `pack.ts` does it). Rules that look at one object become resource policies (run on each resource's
+ * inputs before it is created or updated); rules that relate objects become stack policies (run on every
+ * resource's outputs at the end of a preview or update). Both adapt Pulumi's `type` token and `props` into the
+ * plain Kubernetes objects the rules take, and report each finding through `reportViolation` as
+ * `<object>: <message> Fix: <fix>` (the policy name is the rule id; stack findings carry the object's URN).
+ */
+
+/** The part of a Pulumi resource the adapter reads; both `ResourceValidationArgs` and `PolicyResource` have it. */
+export interface PulumiResourceLike {
+  readonly type: string;
+  readonly props: Record<string, unknown>;
+  readonly urn: string;
+  readonly name: string;
+}
+
+/** A Pulumi resource as a Kubernetes object; `incomplete` when some of its values are unknown (a preview). */
+export interface AdaptedResource {
+  readonly object: KubeObject;
+  readonly urn: string;
+  readonly incomplete: boolean;
+}
+
+/** Groups of `@pulumi/kubernetes` types that are not single Kubernetes objects (components, charts). */
+const NOT_OBJECTS = new Set(["yaml", "helm.sh", "kustomize"]);
+
+/**
+ * The `apiVersion` and `kind` of a `@pulumi/kubernetes` type token: `kubernetes:apps/v1:Deployment` is
+ * `apps/v1` Deployment, `kubernetes:core/v1:Service` is `v1` Service. Undefined for other providers, for Patch
+ * and List types and for components.
+ */
+export function kubeTypeOf(token: string): { apiVersion: string; kind: string } | undefined {
+  const match = /^kubernetes:([A-Za-z0-9.-]+)\/([A-Za-z0-9]+):([A-Za-z0-9]+)$/.exec(token);
+  if (!match) return undefined;
+  const [, group, version, kind] = match as unknown as [string, string, string, string];
+  if (NOT_OBJECTS.has(group) || kind.endsWith("Patch") || kind.endsWith("List")) return undefined;
+  return { apiVersion: group === "core" ? version : `${group}/${version}`, kind };
+}
+
+/**
+ * Fields no rule reads. During a preview they are unknown for every resource about to be created (the API
+ * server fills them in), so an unknown there must not stop the rules from judging the object.
+ */
+const SERVER_FILLED = [
+  /^status(\.|$)/,
+  /^metadata\.(uid|resourceVersion|creationTimestamp|generation|managedFields|selfLink)(\.|$)/,
+];
+
+/**
+ * Copies a resource's props into plain data. During a preview some values are unknown and CrossGuard's proxy
+ * throws when they are read; those fields are left out, and unless they are fields the API server fills in,
+ * the object is marked incomplete.
+ */
+export function adaptResource(resource: PulumiResourceLike): AdaptedResource | undefined {
+  const type = kubeTypeOf(resource.type);
+  if (!type) return undefined;
+  const unknown: string[] = [];
+  const props = dict(copyKnown(resource.props, "", unknown)) ?? {};
+  return {
+    object: { ...props, apiVersion: type.apiVersion, kind: type.kind },
+    urn: resource.urn,
+    incomplete: unknown.some((path) => !SERVER_FILLED.some((re) => re.test(path))),
+  };
+}
+
+function copyKnown(value: unknown, path: string, unknown: string[]): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  const read = (key: string | number): { value: unknown } | undefined => {
+    try {
+      return { value: (value as Record<string | number, unknown>)[key] };
+    } catch (error) {
+      if (!(error instanceof UnknownValueError)) throw error;
+      unknown.push(path === "" ? String(key) : `${path}.${key}`);
+      return undefined;
+    }
+  };
+  const child = (key: string | number) => (path === "" ? String(key) : `${path}.${key}`);
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const item = read(i);
+      out.push(item === undefined ? undefined : copyKnown(item.value, child(i), unknown));
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const field = read(key);
+    if (field !== undefined && field.value !== undefined)
+      out[key] = copyKnown(field.value, child(key), unknown);
+  }
+  return out;
+}
+
+/** The text passed to `reportViolation`: the object, what is wrong and the fix. */
+export function violationMessage(finding: RatedFinding): string {
+  return `${describe(finding.object)}: ${finding.message} Fix: ${finding.fix}`;
+}
+
+/** Rule settings come from the policy's config (`--policy-pack-config`); levels are the engine's business. */
+function configFrom(rule: Rule, given: object): ResolvedConfig {
+  return {
+    levelOf: () => rule.defaultLevel,
+    settingsOf: (r) => settingsFor(r, given as Record<string, unknown>),
+  };
+}
+
+/**
+ * Evaluates one rule over adapted resources and reports what is not waived. Findings on objects with unknown
+ * values are skipped: they are checked again, with every value known, when `pulumi up` runs the policies.
+ */
+function run(
+  rule: Rule,
+  resources: readonly AdaptedResource[],
+  given: object,
+  report: ReportViolation,
+  withUrn: boolean,
+): void {
+  const byObject = new Map(resources.map((r) => [r.object, r]));
+  const findings = evaluate(
+    resources.map((r) => r.object),
+    { rules: [rule], config: configFrom(rule, given) },
+  );
+  for (const finding of findings) {
+    const resource = byObject.get(finding.object);
+    if (finding.waivedBecause !== undefined || !resource || resource.incomplete) continue;
+    if (withUrn) report(violationMessage(finding), resource.urn);
+    else report(violationMessage(finding));
+  }
+}
+
+function common(rule: Rule) {
+  const hasSettings = Object.keys(rule.settings).length > 0;
+  return {
+    name: rule.id,
+    description: rule.description,
+    enforcementLevel: rule.defaultLevel,
+    severity: rule.severity,
+    remediationSteps: rule.remediation,
+    tags: ["kubernetes", ...rule.tags],
+    ...(hasSettings ? { configSchema: configSchemaFor(rule) as PolicyConfigSchema } : {}),
+  };
+}
+
+/** A resource policy for a rule that looks at one object. */
+export function resourcePolicy(rule: Rule): ResourceValidationPolicy {
+  return {
+    ...common(rule),
+    validateResource: (args, reportViolation) => {
+      const adapted = adaptResource(args);
+      if (adapted) run(rule, [adapted], args.getConfig(), reportViolation, false);
+    },
+  };
+}
+
+/** A stack policy for a rule that relates objects. */
+export function stackPolicy(rule: Rule): StackValidationPolicy {
+  return {
+    ...common(rule),
+    validateStack: (args, reportViolation) => {
+      const adapted = args.resources.map(adaptResource).filter((r): r is AdaptedResource => r !== undefined);
+      run(rule, adapted, args.getConfig(), reportViolation, true);
+    },
+  };
+}
+
+/** Every rule of the catalog as a CrossGuard policy, in catalog order. */
+export function rotorPolicies(rules: readonly Rule[] = RULES): Policies {
+  return rules.map((rule) => (rule.scope === "object" ? resourcePolicy(rule) : stackPolicy(rule)));
+}

@@ -1,0 +1,327 @@
+import type { FieldPath, KubeObject } from "./model";
+
+/**
+ * Typed, defensive reads of Kubernetes objects and the bits of Kubernetes semantics rules need: label selectors,
+ * pod templates, int-or-percent scaling as the controllers compute it, and how objects are named in messages.
+ */
+
+export type Dict = Readonly<Record<string, unknown>>;
+
+/** The object's field as a plain object, or undefined when it is missing or not an object. */
+export function dict(value: unknown): Dict | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Dict) : undefined;
+}
+
+/** The value as an array, or an empty array when it is missing or not an array. */
+export function list(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** The value when it is a string, else undefined. */
+export function text(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Reads a nested field; undefined as soon as a step is missing. */
+export function field(value: unknown, path: FieldPath): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof key === "number") current = Array.isArray(current) ? current[key] : undefined;
+    else current = dict(current)?.[key];
+    if (current === undefined) return undefined;
+  }
+  return current;
+}
+
+/** A string-to-string map (labels, annotations, a Service selector); non-string values are dropped. */
+export function stringMap(value: unknown): Readonly<Record<string, string>> {
+  const source = dict(value);
+  if (!source) return EMPTY;
+  // The usual case, every value a string, needs no copy (objects are never modified once loaded).
+  let clean = true;
+  for (const key in source) {
+    if (typeof source[key] !== "string") {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return source as Readonly<Record<string, string>>;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The API group of an object: `apps` for `apps/v1`, `core` for `v1`. */
+export function groupOf(object: KubeObject): string {
+  const slash = object.apiVersion.indexOf("/");
+  return slash < 0 ? "core" : object.apiVersion.slice(0, slash);
+}
+
+/** `group/Kind`, the key rules use to recognise objects: `apps/Deployment`, `core/Service`. */
+export function typeKey(object: KubeObject): string {
+  return `${groupOf(object)}/${object.kind}`;
+}
+
+export const DEPLOYMENT = "apps/Deployment";
+export const STATEFUL_SET = "apps/StatefulSet";
+export const DAEMON_SET = "apps/DaemonSet";
+export const REPLICA_SET = "apps/ReplicaSet";
+export const JOB = "batch/Job";
+export const CRON_JOB = "batch/CronJob";
+export const POD = "core/Pod";
+export const REPLICATION_CONTROLLER = "core/ReplicationController";
+export const SERVICE = "core/Service";
+export const SERVICE_ACCOUNT = "core/ServiceAccount";
+export const PDB = "policy/PodDisruptionBudget";
+export const ROLE = "rbac.authorization.k8s.io/Role";
+export const CLUSTER_ROLE = "rbac.authorization.k8s.io/ClusterRole";
+export const ROLE_BINDING = "rbac.authorization.k8s.io/RoleBinding";
+export const CLUSTER_ROLE_BINDING = "rbac.authorization.k8s.io/ClusterRoleBinding";
+
+/** Where each kind with pods keeps its pod template; a Pod is its own template. */
+const POD_TEMPLATE_PATHS: Readonly<Record<string, FieldPath>> = {
+  [DEPLOYMENT]: ["spec", "template"],
+  [STATEFUL_SET]: ["spec", "template"],
+  [DAEMON_SET]: ["spec", "template"],
+  [REPLICA_SET]: ["spec", "template"],
+  [REPLICATION_CONTROLLER]: ["spec", "template"],
+  [JOB]: ["spec", "template"],
+  [CRON_JOB]: ["spec", "jobTemplate", "spec", "template"],
+  [POD]: [],
+};
+
+/**
+ * Built-in kinds `rotor check` recognises. Anything else (custom resources, typos) is skipped and counted, so a
+ * checked directory full of CRDs does not drown the report.
+ */
+export const KNOWN_TYPES: ReadonlySet<string> = new Set([
+  ...Object.keys(POD_TEMPLATE_PATHS),
+  SERVICE,
+  SERVICE_ACCOUNT,
+  PDB,
+  ROLE,
+  CLUSTER_ROLE,
+  ROLE_BINDING,
+  CLUSTER_ROLE_BINDING,
+  "core/ConfigMap",
+  "core/Secret",
+  "core/Namespace",
+  "core/Endpoints",
+  "core/LimitRange",
+  "core/ResourceQuota",
+  "core/PersistentVolumeClaim",
+  "core/PersistentVolume",
+  "coordination.k8s.io/Lease",
+  "networking.k8s.io/Ingress",
+  "networking.k8s.io/IngressClass",
+  "networking.k8s.io/NetworkPolicy",
+  "discovery.k8s.io/EndpointSlice",
+  "autoscaling/HorizontalPodAutoscaler",
+  "scheduling.k8s.io/PriorityClass",
+  "storage.k8s.io/StorageClass",
+  "apiextensions.k8s.io/CustomResourceDefinition",
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+]);
+
+const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
+  CLUSTER_ROLE,
+  CLUSTER_ROLE_BINDING,
+  "core/Namespace",
+  "core/PersistentVolume",
+  "core/Node",
+  "networking.k8s.io/IngressClass",
+  "scheduling.k8s.io/PriorityClass",
+  "storage.k8s.io/StorageClass",
+  "apiextensions.k8s.io/CustomResourceDefinition",
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+]);
+
+/** Whether `value` looks like a Kubernetes object: a mapping with non-empty string `apiVersion` and `kind`. */
+export function isKubeObject(value: unknown): value is KubeObject {
+  const d = dict(value);
+  return (
+    d !== undefined &&
+    typeof d.apiVersion === "string" &&
+    d.apiVersion !== "" &&
+    typeof d.kind === "string" &&
+    d.kind !== ""
+  );
+}
+
+export function nameOf(object: KubeObject): string {
+  return text(dict(object.metadata)?.name) ?? "";
+}
+
+/**
+ * The namespace an object lives in; a namespaced object without one goes to the namespace of the kubectl context
+ * or Pulumi provider, which is `default` unless configured, so all of them compare equal. Cluster-scoped: "".
+ */
+export function namespaceOf(object: KubeObject): string {
+  if (CLUSTER_SCOPED.has(typeKey(object))) return "";
+  return text(dict(object.metadata)?.namespace) || "default";
+}
+
+export function labelsOf(object: KubeObject): Readonly<Record<string, string>> {
+  return stringMap(dict(object.metadata)?.labels);
+}
+
+export function annotationsOf(object: KubeObject): Readonly<Record<string, string>> {
+  return stringMap(dict(object.metadata)?.annotations);
+}
+
+/** Names an object in messages: `Deployment shop/web`, or `ClusterRole view` for cluster-scoped kinds. */
+export function describe(object: KubeObject): string {
+  const name = nameOf(object) || "(unnamed)";
+  const ns = namespaceOf(object);
+  return ns ? `${object.kind} ${ns}/${name}` : `${object.kind} ${name}`;
+}
+
+/** Whether the object is managed by another (a ReplicaSet of a Deployment, a Job of a CronJob, a Pod of either). */
+export function isControlled(object: KubeObject): boolean {
+  return list(dict(object.metadata)?.ownerReferences).some((ref) => dict(ref)?.controller === true);
+}
+
+/** The pod template of a workload, with its path in the object; undefined for kinds without pods. */
+export interface PodTemplate {
+  readonly path: FieldPath;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly spec: Dict;
+}
+
+const templates = new WeakMap<KubeObject, PodTemplate | null>();
+
+export function podTemplateOf(object: KubeObject): PodTemplate | undefined {
+  const cached = templates.get(object);
+  if (cached !== undefined) return cached ?? undefined;
+  const path = POD_TEMPLATE_PATHS[typeKey(object)];
+  let result: PodTemplate | undefined;
+  if (path) {
+    const template = dict(field(object, path));
+    result = { path, labels: stringMap(dict(template?.metadata)?.labels), spec: dict(template?.spec) ?? {} };
+  }
+  templates.set(object, result ?? null);
+  return result;
+}
+
+/** Whether objects of this `group/Kind` have pods. */
+export function hasPodTemplate(type: string): boolean {
+  return type in POD_TEMPLATE_PATHS;
+}
+
+/** A container of a pod spec with its path in the object and which list it is in. */
+export interface ContainerRef {
+  readonly container: Dict;
+  readonly name: string;
+  readonly path: FieldPath;
+  readonly list: "containers" | "initContainers" | "ephemeralContainers";
+}
+
+/** Every container of a pod template: init containers, containers and ephemeral containers, in that order. */
+export function containersOf(
+  template: PodTemplate,
+  lists: readonly ContainerRef["list"][] = ALL_LISTS,
+): ContainerRef[] {
+  const out: ContainerRef[] = [];
+  for (const name of lists) {
+    list(template.spec[name]).forEach((value, i) => {
+      const container = dict(value);
+      if (container) {
+        out.push({
+          container,
+          name: text(container.name) ?? `#${i}`,
+          path: [...template.path, "spec", name, i],
+          list: name,
+        });
+      }
+    });
+  }
+  return out;
+}
+
+const ALL_LISTS = ["initContainers", "containers", "ephemeralContainers"] as const;
+
+/** How messages name a container: `container "web"`, `init container "migrate"`. */
+export function describeContainer(ref: ContainerRef): string {
+  const what = {
+    containers: "container",
+    initContainers: "init container",
+    ephemeralContainers: "ephemeral container",
+  };
+  return `${what[ref.list]} "${ref.name}"`;
+}
+
+/**
+ * Whether a `metav1.LabelSelector` (matchLabels and matchExpressions) selects `labels`. A missing selector
+ * selects nothing; an empty one selects everything, as for PodDisruptionBudgets in policy/v1.
+ */
+export function selectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
+  const s = dict(selector);
+  if (!s) return false;
+  for (const [key, value] of Object.entries(stringMap(s.matchLabels)))
+    if (labels[key] !== value) return false;
+  for (const raw of list(s.matchExpressions)) {
+    const expression = dict(raw);
+    const key = text(expression?.key) ?? "";
+    const values = list(expression?.values).filter((v): v is string => typeof v === "string");
+    const has = Object.prototype.hasOwnProperty.call(labels, key);
+    switch (expression?.operator) {
+      case "In":
+        if (!has || !values.includes(labels[key])) return false;
+        break;
+      case "NotIn":
+        if (has && values.includes(labels[key])) return false;
+        break;
+      case "Exists":
+        if (!has) return false;
+        break;
+      case "DoesNotExist":
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+/** Whether a Service-style selector (a plain map, all pairs must match) selects `labels`. */
+export function mapSelectorMatches(
+  selector: Readonly<Record<string, string>>,
+  labels: Readonly<Record<string, string>>,
+): boolean {
+  for (const key in selector) if (labels[key] !== selector[key]) return false;
+  return true;
+}
+
+/**
+ * Resolves an int-or-percent field against `total` exactly as Kubernetes' `intstr.GetScaledValueFromIntOrPercent`
+ * does: integers as they are, `"N%"` scaled and rounded up or down; anything else (a plain string, a fraction)
+ * is invalid and gives undefined.
+ */
+export function scaleIntOrPercent(value: unknown, total: number, roundUp: boolean): number | undefined {
+  if (typeof value === "number") return Number.isInteger(value) ? value : undefined;
+  if (typeof value !== "string" || !/^[+-]?\d+%$/.test(value)) return undefined;
+  const percent = Number.parseInt(value.slice(0, -1), 10);
+  const exact = (percent * total) / 100;
+  return roundUp ? Math.ceil(exact) : Math.floor(exact);
+}
+
+/** Shows a value in a message the way it appears in YAML: strings quoted, the rest as JSON. */
+export function show(value: unknown): string {
+  return value === undefined ? "unset" : JSON.stringify(value);
+}
+
+/** Formats a field path for messages: `spec.template.spec.containers[0].ports`. */
+export function showPath(path: FieldPath): string {
+  let out = "";
+  for (const key of path) out += typeof key === "number" ? `[${key}]` : out === "" ? key : `.${key}`;
+  return out;
+}
