@@ -4,6 +4,7 @@ import type { Environment } from "../catalog";
 import { renderEnvironment, type RenderedEnvironment } from "../catalog/render";
 import type { AppSpec } from "../components/app-spec";
 import { describeRotation } from "../components/rotation";
+import { checkSources, formatText, type CheckResult } from "../policies/index";
 import { describeDuration } from "../recycler/duration";
 import { EXIT_USAGE } from "./exit-codes";
 import { loadOrReport, processIo, writeRendered, type Io } from "./render";
@@ -39,15 +40,23 @@ export function runDemo(options: DemoOptions, io: Io = processIo): number {
     io.stderr.write(`rotor: ${refusal}\n`);
     return EXIT_USAGE;
   }
-  io.stdout.write(summarize(environment, rendered, out).join("\n") + "\n");
-  return 0;
+  // The same check `rotor check out/<env>` runs, over the files just written.
+  const check = checkSources(rendered.files.map((f) => ({ name: join(out, f.path), text: f.content })));
+  io.stdout.write(summarize(environment, rendered, out, check).join("\n") + "\n");
+  return check.exitCode;
 }
 
 /** The summary `rotor demo` prints: one block per app, in words a reviewer can check against intent. */
-export function summarize(environment: Environment, rendered: RenderedEnvironment, out: string): string[] {
+export function summarize(
+  environment: Environment,
+  rendered: RenderedEnvironment,
+  out: string,
+  check: CheckResult,
+): string[] {
   const lines = [
     `rotor: environment ${environment.name} (${environment.files.join(" + ")})`,
     `rendered ${rendered.objects.length} objects for ${environment.apps.length} apps into ${out}/ (kustomization.yaml lists the files)`,
+    `checked with ${check.rules.length} rules: ${formatText(check).trimEnd().split("\n").join("\n  ")}`,
     "",
   ];
   for (const { spec } of environment.apps) lines.push(...describeApp(spec), "");

@@ -24,7 +24,7 @@ export function buildProgram(): Command {
 export async function main(argv: readonly string[]): Promise<number> {
   process.exitCode = 0;
   try {
-    await buildProgram().parseAsync(argv as string[], { from: "user" });
+    await buildProgram().parseAsync(argv, { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are exits with code 0; everything else commander refuses is a usage error.

@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { runDemo } from "../../cli/demo";
+import { runRender, type Io } from "../../cli/render";
+
+function capture(): Io & { out: () => string; err: () => string } {
+  let out = "";
+  let err = "";
+  return {
+    stdout: { write: (text: string) => (out += text) },
+    stderr: { write: (text: string) => (err += text) },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** Runs the real CLI in its own process, as a user would. */
+function rotor(...args: string[]) {
+  return spawnSync(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], { encoding: "utf8" });
+}
+
+describe("rotor render", () => {
+  it("writes the environment and says how much", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "rotor-cli-")), "dev");
+    const io = capture();
+    assert.equal(runRender({ env: "dev", catalogDir: "environments", out }, io), 0);
+    assert.equal(io.out(), `rendered 28 objects for 3 apps of dev into ${out}\n`);
+    assert.equal(io.err(), "");
+    assert.deepEqual(readdirSync(out).sort(), [
+      ".rotor-render",
+      "catalog-api.yaml",
+      "kustomization.yaml",
+      "namespaces.yaml",
+      "order-worker.yaml",
+      "storefront.yaml",
+    ]);
+  });
+
+  it("prints one YAML stream with --stdout", () => {
+    const io = capture();
+    assert.equal(runRender({ env: "staging", catalogDir: "environments", stdout: true }, io), 0);
+    const docs = parseAllDocuments(io.out()) as { toJS(): { kind: string } }[];
+    assert.equal(docs.length, 28);
+    assert.equal(docs.filter((d) => d.toJS().kind === "CronJob").length, 3);
+  });
+
+  it("exits 2 with the catalog's problems and writes nothing when the catalog is invalid", () => {
+    const parent = mkdtempSync(join(tmpdir(), "rotor-cli-"));
+    const io = capture();
+    const code = runRender(
+      { env: "impossible", catalogDir: "test/fixtures/catalog", out: join(parent, "out") },
+      io,
+    );
+    assert.equal(code, 2);
+    assert.equal(
+      io.err(),
+      "rotor: catalog test/fixtures/catalog/impossible.yaml has 1 problem:\n  test/fixtures/catalog/impossible.yaml:11:7: apps.web.disruptionBudget.minAvailable (3) allows no voluntary disruption with 3 replicas: every eviction is refused, so rotation and node drains block forever. Use at most 2, or maxUnavailable: 1.\n",
+    );
+    assert.deepEqual(readdirSync(parent), []);
+  });
+
+  it("renders the same bytes in a fresh process as in this one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rotor-cli-"));
+    const run = rotor("render", "--env", "prod", "--out", dir);
+    assert.equal(run.status, 0, run.stderr);
+    const io = capture();
+    runRender({ env: "prod", catalogDir: "environments", stdout: true }, io);
+    const files = ["namespaces.yaml", "catalog-api.yaml", "order-worker.yaml", "storefront.yaml"];
+    const header =
+      "# Rendered by rotor from environments/base.yaml, environments/prod.yaml. Do not edit: change the catalog and render again.\n";
+    assert.equal(
+      files.map((f) => readFileSync(join(dir, f), "utf8").slice(header.length)).join(""),
+      io.out().split(header).join(""),
+    );
+  });
+
+  it("refuses unknown flags and a missing --env with exit code 2", () => {
+    const unknown = rotor("render", "--env", "dev", "--colour");
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /error: unknown option '--colour'/);
+    const missing = rotor("render");
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /error: required option '--env <name>' not specified/);
+  });
+});
+
+describe("rotor demo (npm start)", () => {
+  it("renders the default environment and summarises each app in words", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "rotor-demo-")), "dev");
+    const io = capture();
+    assert.equal(runDemo({ env: "dev", catalogDir: "environments", out }, io), 0);
+    const lines = io.out().split("\n");
+    assert.equal(lines[0], "rotor: environment dev (environments/base.yaml + environments/dev.yaml)");
+    assert.equal(
+      lines[1],
+      `rendered 28 objects for 3 apps into ${out}/ (kustomization.yaml lists the files)`,
+    );
+    const storefront = lines.indexOf(
+      "storefront (namespace shop-dev, image ghcr.io/acme/storefront:2.15.0-rc.1)",
+    );
+    assert.ok(storefront > 0);
+    assert.deepEqual(lines.slice(storefront + 1, storefront + 6), [
+      "  replicas           2; updates add 1 new pod before removing any",
+      "  disruption budget  at most 1 of 2 pods down at a time; unready pods can always be replaced",
+      "  rotation           every 10 minutes (Etc/UTC); 1 eviction per run",
+      "  max pod age        6 hours plus up to 36 minutes of per-pod jitter",
+      "  max pod lifetime   6 hours 46 minutes (age, jitter and the longest wait for the next run)",
+    ]);
+  });
+
+  it("describes budgets given as minAvailable and rotation windows", () => {
+    const io = capture();
+    runDemo(
+      { env: "prod", catalogDir: "environments", out: join(mkdtempSync(join(tmpdir(), "rotor-demo-")), "p") },
+      io,
+    );
+    const lines = io.out().split("\n");
+    const api = lines.indexOf("catalog-api (namespace shop-prod, image ghcr.io/acme/catalog-api:1.31.2)");
+    assert.deepEqual(lines.slice(api + 2, api + 4), [
+      "  disruption budget  at least 3 of 4 pods up (1 down at a time); unready pods can always be replaced",
+      "  rotation           every 20 minutes, Monday through Thursday (America/New_York), only Mon-Thu 09:00-16:00; 2 evictions per run",
+    ]);
+  });
+});
