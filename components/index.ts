@@ -1,6 +1,11 @@
 // Public surface of rotor's Pulumi components: import these from another Pulumi program.
 export { RotatingApp, RECYCLER_OWNED_FIELDS } from "./rotating-app";
-export { PodRecycler, resolveRecycler, type PodRecyclerArgs } from "./pod-recycler";
+export {
+  PodRecycler,
+  resolveRecycler,
+  type PodRecyclerArgs,
+  type RecyclerRotationArgs,
+} from "./pod-recycler";
 export {
   buildRecyclerManifests,
   recyclerArgs,

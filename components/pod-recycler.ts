@@ -9,16 +9,8 @@ import { buildRecyclerManifests, type RecyclerManifests, type RecyclerSpec } fro
 import { resolveRotation } from "./rotation";
 import { zodProblems, withoutRejected } from "./zod-problems";
 
-/** Arguments of {@link PodRecycler}. Durations look like 90s, 15m, 24h, 7d, 1d12h. */
-export interface PodRecyclerArgs {
-  /** Namespace of the Deployment; the recycler's objects live there too. */
-  readonly namespace: pulumi.Input<string>;
-  /** Name of the Deployment to rotate. */
-  readonly deployment: pulumi.Input<string>;
-  /** Replicas the Deployment runs, when known: enables the checks that maxAge and the schedule can keep up. */
-  readonly replicas?: pulumi.Input<number>;
-  /** Value of app.kubernetes.io/part-of. @default the Deployment name */
-  readonly partOf?: pulumi.Input<string>;
+/** How a recycler rotates; shared by {@link PodRecyclerArgs} and RotatingApp's `rotation`. Durations look like 90s, 15m, 24h, 7d, 1d12h. */
+export interface RecyclerRotationArgs {
   /** Maximum pod age before rotation. @default "24h" */
   readonly maxAge?: pulumi.Input<string>;
   /** Largest per-pod delay added to maxAge, derived from the pod UID. @default a tenth of maxAge */
@@ -41,6 +33,18 @@ export interface PodRecyclerArgs {
   readonly suspend?: pulumi.Input<boolean>;
   /** Node.js image the recycler runs in, pinned by version. @default "docker.io/library/node:24.11.1-alpine3.22" */
   readonly image?: pulumi.Input<string>;
+}
+
+/** Arguments of {@link PodRecycler}: the Deployment to rotate and how. */
+export interface PodRecyclerArgs extends RecyclerRotationArgs {
+  /** Namespace of the Deployment; the recycler's objects live there too. */
+  readonly namespace: pulumi.Input<string>;
+  /** Name of the Deployment to rotate. */
+  readonly deployment: pulumi.Input<string>;
+  /** Replicas the Deployment runs, when known: enables the checks that maxAge and the schedule can keep up. */
+  readonly replicas?: pulumi.Input<number>;
+  /** Value of app.kubernetes.io/part-of. @default the Deployment name */
+  readonly partOf?: pulumi.Input<string>;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -5,7 +5,7 @@ import { resolveApp, type AppSpec } from "./app-spec";
 import { buildAppManifests, RESTART_ANNOTATION } from "./app-manifests";
 import { lift, problemsMessage, resolveSpec } from "./inputs";
 import { selectorLabels } from "./labels";
-import { PodRecycler } from "./pod-recycler";
+import { PodRecycler, type RecyclerRotationArgs } from "./pod-recycler";
 import { recyclerName } from "./recycler-manifests";
 
 /** A container port. @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports */
@@ -78,32 +78,10 @@ export interface SecurityContextArgs {
   readonly readOnlyRootFilesystem?: pulumi.Input<boolean>;
 }
 
-/** What the app's PodRecycler enforces. Durations look like 90s, 15m, 24h, 7d, 1d12h. */
-export interface RotationArgs {
+/** What the app's PodRecycler enforces. */
+export interface RotationArgs extends RecyclerRotationArgs {
   /** Create the PodRecycler; plain because it decides which resources exist. @default true */
   readonly enabled?: boolean;
-  /** Maximum pod age before rotation. @default "24h" */
-  readonly maxAge?: pulumi.Input<string>;
-  /** Largest per-pod delay added to maxAge, derived from the pod UID. @default a tenth of maxAge */
-  readonly jitter?: pulumi.Input<string>;
-  /** Cron schedule of recycler runs. @default "*\/15 * * * *" */
-  readonly schedule?: pulumi.Input<string>;
-  /** IANA time zone of the schedule and windows. @default "Etc/UTC" */
-  readonly timeZone?: pulumi.Input<string>;
-  /** Allowed windows like "Mon-Fri 09:00-17:00"; none means always. @default [] */
-  readonly windows?: pulumi.Input<pulumi.Input<string>[]>;
-  /** @default 1 */
-  readonly maxRotationsPerRun?: pulumi.Input<number>;
-  /** evict one pod at a time, or restart the Deployment as `kubectl rollout restart` does. @default "evict" */
-  readonly strategy?: pulumi.Input<"evict" | "restart">;
-  /** How long to wait for each replacement to become Ready. @default "10m" */
-  readonly readyTimeout?: pulumi.Input<string>;
-  /** Plan and report, never evict. @default false */
-  readonly dryRun?: pulumi.Input<boolean>;
-  /** Suspend the CronJob. @default false */
-  readonly suspend?: pulumi.Input<boolean>;
-  /** Node.js image the recycler runs in. @default "docker.io/library/node:24.11.1-alpine3.22" */
-  readonly image?: pulumi.Input<string>;
 }
 
 /** Arguments of {@link RotatingApp}. Every default keeps the app up while its pods rotate. */

@@ -1,4 +1,5 @@
 import type { FieldPath, KubeObject } from "./model";
+import { selectorMatches as labelSelectorMatches, type LabelSelectorRequirement } from "../recycler/types";
 
 /**
  * Typed, defensive reads of Kubernetes objects and the bits of Kubernetes semantics rules need: label selectors,
@@ -265,31 +266,21 @@ export function describeContainer(ref: ContainerRef): string {
 export function selectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
   const s = dict(selector);
   if (!s) return false;
-  for (const [key, value] of Object.entries(stringMap(s.matchLabels)))
-    if (labels[key] !== value) return false;
-  for (const raw of list(s.matchExpressions)) {
-    const expression = dict(raw);
-    const key = text(expression?.key) ?? "";
-    const values = list(expression?.values).filter((v): v is string => typeof v === "string");
-    const has = Object.prototype.hasOwnProperty.call(labels, key);
-    switch (expression?.operator) {
-      case "In":
-        if (!has || !values.includes(labels[key])) return false;
-        break;
-      case "NotIn":
-        if (has && values.includes(labels[key])) return false;
-        break;
-      case "Exists":
-        if (!has) return false;
-        break;
-      case "DoesNotExist":
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  // Manifests are untrusted input: read them into the recycler's typed selector and match the way it does.
+  return labelSelectorMatches(
+    {
+      matchLabels: stringMap(s.matchLabels),
+      matchExpressions: list(s.matchExpressions).map((raw) => {
+        const expression = dict(raw);
+        return {
+          key: text(expression?.key) ?? "",
+          operator: text(expression?.operator) as LabelSelectorRequirement["operator"],
+          values: list(expression?.values).filter((v): v is string => typeof v === "string"),
+        };
+      }),
+    },
+    labels,
+  );
 }
 
 /** Whether a Service-style selector (a plain map, all pairs must match) selects `labels`. */

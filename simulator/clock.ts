@@ -6,7 +6,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { inspect } from "node:util";
-import { TimeoutError, type Clock } from "../recycler/clock";
+import { systemClock, TimeoutError, type Clock } from "../recycler/clock";
 
 /** A scheduled callback; pass it to {@link SimClock.cancelTimer}. */
 export interface TimerHandle {
@@ -401,39 +401,13 @@ export class SystemSimClock implements SimClock {
     return Date.now();
   }
 
+  // Real time: the recycler's own wall clock, so both sides of a real-time test wait the same way.
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener("abort", done, { once: true });
-    });
+    return systemClock.sleep(ms, signal);
   }
 
   withTimeout<T>(operation: Promise<T>, ms: number, what: string, controller?: AbortController): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => {
-          controller?.abort();
-          reject(new TimeoutError(what, ms));
-        },
-        Math.max(0, ms),
-      );
-      operation.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    });
+    return systemClock.withTimeout(operation, ms, what, controller);
   }
 
   setTimer(atMs: number, fn: () => void): TimerHandle {
