@@ -21,7 +21,7 @@ export interface DemoOptions {
 /** `rotor demo` (what `npm start` runs): render an environment, check it and summarise each app, no cluster needed. */
 export function demoCommand(io: Io = processIo): Command {
   return new Command("demo")
-    .description("render an environment, check it and summarise each app's replicas, budget and rotation")
+    .description("Render, check and summarise an environment: replicas, budget and rotation of each app")
     .option("--env <name>", "environment to show", DEFAULT_ENVIRONMENT)
     .option("--catalog-dir <dir>", "directory holding the catalog files", "environments")
     .option("--out <dir>", "where to write the rendered YAML (default: out/<env>)")

@@ -100,8 +100,8 @@ export async function recycle(raw: RawSettings, io: RecycleIo = defaultIo()): Pr
   return report.exitCode;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** The `recycle` command, registered by `cli/main.ts`. */
@@ -113,7 +113,7 @@ export function recycleCommand(): Command {
     .option("--max-age <duration>", help("--max-age"))
     .option("--jitter <duration>", help("--jitter"))
     .option("--max-rotations <n>", help("--max-rotations"))
-    .addOption(new Option("--window <window>", help("--window")).argParser(collect).default([], "always"))
+    .addOption(new Option("--window <window>", help("--window")).argParser(collect))
     .option("--time-zone <IANA>", help("--time-zone"))
     .option("--strategy <strategy>", help("--strategy"))
     .option("--ready-timeout <duration>", help("--ready-timeout"))

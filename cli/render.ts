@@ -26,7 +26,7 @@ export interface RenderOptions {
 /** `rotor render`: writes an environment's manifests for GitOps tools, or prints them. */
 export function renderCommand(io: Io = processIo): Command {
   return new Command("render")
-    .description("render an environment's catalog to Kubernetes YAML (one file per app plus a kustomization)")
+    .description("Render an environment's catalog to Kubernetes YAML (one file per app plus a kustomization)")
     .requiredOption("--env <name>", "environment to render: <catalog-dir>/<name>.yaml")
     .option("--catalog-dir <dir>", "directory holding the catalog files", "environments")
     .option("--out <dir>", "output directory (default: out/<env>)")
