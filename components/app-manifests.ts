@@ -102,7 +102,7 @@ function buildDeployment(
           ...(Object.keys(spec.podAnnotations).length > 0 ? { annotations: { ...spec.podAnnotations } } : {}),
         },
         spec: {
-          automountServiceAccountToken: false,
+          automountServiceAccountToken: spec.automountServiceAccountToken,
           ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
           enableServiceLinks: false,
           terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,

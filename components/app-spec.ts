@@ -49,6 +49,7 @@ export interface AppSpec {
     readonly readOnlyRootFilesystem: boolean;
   };
   readonly serviceAccountName?: string;
+  readonly automountServiceAccountToken: boolean;
   readonly serviceType: "ClusterIP" | "NodePort" | "LoadBalancer";
   readonly labels: Readonly<Record<string, string>>;
   readonly podAnnotations: Readonly<Record<string, string>>;
@@ -225,6 +226,7 @@ export function resolveApp(name: string, input: unknown, defaultNamespace = "def
       },
       securityContext: { ...app.securityContext, readOnlyRootFilesystem },
       ...(app.serviceAccountName ? { serviceAccountName: app.serviceAccountName } : {}),
+      automountServiceAccountToken: app.automountServiceAccountToken ?? false,
       serviceType: app.serviceType ?? "ClusterIP",
       labels: app.labels ?? {},
       podAnnotations: app.podAnnotations ?? {},

@@ -124,6 +124,8 @@ export interface RotatingAppArgs {
   readonly securityContext?: pulumi.Input<SecurityContextArgs>;
   /** @default the namespace's default ServiceAccount, with no token mounted */
   readonly serviceAccountName?: pulumi.Input<string>;
+  /** Mount the ServiceAccount token, for apps that call the Kubernetes API. @default false */
+  readonly automountServiceAccountToken?: pulumi.Input<boolean>;
   /** @default "ClusterIP" */
   readonly serviceType?: pulumi.Input<"ClusterIP" | "NodePort" | "LoadBalancer">;
   /** Extra labels on every object (never in selectors). */

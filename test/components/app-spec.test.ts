@@ -399,6 +399,7 @@ describe("app defaults", () => {
       unhealthyPodEvictionPolicy: "AlwaysAllow",
       topologySpread: { nodes: "ScheduleAnyway", zones: "ScheduleAnyway" },
       securityContext: { readOnlyRootFilesystem: true },
+      automountServiceAccountToken: false,
       serviceType: "ClusterIP",
       labels: {},
       podAnnotations: {},

@@ -218,6 +218,41 @@ describe("RotatingApp", () => {
     for (const failure of failures) assert.ok(failure.endsWith(message), failure);
   });
 
+  it("lets every default be overridden, the service-account token included", async () => {
+    const app = new components.RotatingApp("custom", {
+      ...base,
+      automountServiceAccountToken: true,
+      serviceAccountName: "api-reader",
+      minReadySeconds: 30,
+      topologySpread: { nodes: "DoNotSchedule", zones: "Off" },
+      securityContext: { readOnlyRootFilesystem: false, runAsUser: 10001 },
+      unhealthyPodEvictionPolicy: "IfHealthyBudget",
+    });
+    await valueOf(app.spec);
+    await settled();
+    const deployment = ofType(forApp("custom"), "kubernetes:apps/v1:Deployment")[0];
+    const pod = deployment?.inputs.spec.template.spec;
+    assert.equal(pod.automountServiceAccountToken, true);
+    assert.equal(pod.serviceAccountName, "api-reader");
+    assert.equal(deployment?.inputs.spec.minReadySeconds, 30);
+    assert.deepEqual(
+      pod.topologySpreadConstraints.map((c: { topologyKey: string; whenUnsatisfiable: string }) => [
+        c.topologyKey,
+        c.whenUnsatisfiable,
+      ]),
+      [["kubernetes.io/hostname", "DoNotSchedule"]],
+    );
+    assert.deepEqual(pod.securityContext, {
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    assert.equal(pod.containers[0].securityContext.readOnlyRootFilesystem, false);
+    assert.equal(pod.volumes, undefined);
+    const pdb = ofType(forApp("custom"), "kubernetes:policy/v1:PodDisruptionBudget")[0];
+    assert.equal(pdb?.inputs.spec.unhealthyPodEvictionPolicy, "IfHealthyBudget");
+  });
+
   it("allows one replica only with the restart strategy, which surges before stopping the old pod", async () => {
     const app = new components.RotatingApp("single", {
       ...base,
