@@ -20,6 +20,24 @@ class Unsupported extends Error {
 // One instance, created once: throwing it costs no stack capture.
 const UNSUPPORTED = new Unsupported();
 
+/**
+ * Whether a value starting with character code `c` needs more than the fast path: an anchor (&), alias (*), tag
+ * (!), directive (%), reserved indicator (@ or `), block scalar (| or >) or comment (#).
+ */
+function isReservedIndicator(c: number): boolean {
+  return (
+    c === 38 ||
+    c === 42 ||
+    c === 33 ||
+    c === 37 ||
+    c === 64 ||
+    c === 96 ||
+    c === 124 ||
+    c === 62 ||
+    c === HASH
+  );
+}
+
 /** A document's place in a file: its content region and where a fallback parser should start reading. */
 export interface DocumentSlice {
   /** Offset of the first line after the `---` marker (or 0 for a document without one). */
@@ -381,18 +399,7 @@ class Parser {
       value = r.value;
       q = r.next;
     } else {
-      if (
-        c === 38 ||
-        c === 42 ||
-        c === 33 ||
-        c === 37 ||
-        c === 64 ||
-        c === 96 ||
-        c === 124 ||
-        c === 62 ||
-        c === HASH
-      )
-        throw UNSUPPORTED;
+      if (isReservedIndicator(c)) throw UNSUPPORTED;
       if ((c === 63 || c === COLON || c === DASH) && (p + 1 >= this.le || isWhite(src.charCodeAt(p + 1))))
         throw UNSUPPORTED;
       const le = this.le;
@@ -480,18 +487,7 @@ class Parser {
       if (c === 91 || c === 123) return this.flow(i);
       if (c === DQUOTE) return this.doubleQuoted(i);
       if (c === SQUOTE) return this.singleQuoted(i);
-      if (
-        c === 38 ||
-        c === 42 ||
-        c === 33 ||
-        c === 37 ||
-        c === 64 ||
-        c === 96 ||
-        c === 124 ||
-        c === 62 ||
-        c === HASH
-      )
-        throw UNSUPPORTED;
+      if (isReservedIndicator(c)) throw UNSUPPORTED;
       if ((c === 63 || c === COLON || c === DASH) && isWhite(src.charCodeAt(i + 1))) throw UNSUPPORTED;
       let j = i;
       while (j < le) {

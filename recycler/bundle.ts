@@ -24,7 +24,8 @@ function entryPoint(): string {
   return found;
 }
 
-function build(): RecyclerBundle & { readonly inputs: readonly string[] } {
+/** Builds the bundle afresh (no cache); {@link recyclerBundle} is what callers normally want. */
+export function buildRecyclerBundle(): RecyclerBundle & { readonly inputs: readonly string[] } {
   const entry = entryPoint();
   const result = buildSync({
     entryPoints: [entry],
@@ -54,12 +55,12 @@ function build(): RecyclerBundle & { readonly inputs: readonly string[] } {
 
 /** The bundled recycler: code, its sha256 (hex) and its size in bytes. Deterministic: same source, same bytes. */
 export function recyclerBundle(): RecyclerBundle {
-  cached ??= build();
+  cached ??= buildRecyclerBundle();
   return { code: cached.code, sha256: cached.sha256, bytes: cached.bytes };
 }
 
 /** The source files that went into the bundle (relative paths), for tests that keep it dependency-free. */
 export function recyclerBundleInputs(): readonly string[] {
-  cached ??= build();
+  cached ??= buildRecyclerBundle();
   return cached.inputs;
 }
