@@ -172,12 +172,9 @@ export const appSchema = z.strictObject({
     .meta({ description: "Spread across nodes and zones. Default: ScheduleAnyway for both." }),
   securityContext: securityContextSchema.optional(),
   serviceAccountName: z.string().regex(DNS_LABEL).optional(),
-  automountServiceAccountToken: z
-    .boolean()
-    .optional()
-    .meta({
-      description: "Mount the ServiceAccount token, for apps that call the Kubernetes API. Default: false.",
-    }),
+  automountServiceAccountToken: z.boolean().optional().meta({
+    description: "Mount the ServiceAccount token, for apps that call the Kubernetes API. Default: false.",
+  }),
   serviceType: z
     .enum(["ClusterIP", "NodePort", "LoadBalancer"])
     .optional()
