@@ -4,11 +4,10 @@
  * `npx tsx bench/recycler.ts`, or through `npm run bench`.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { parse } from "yaml";
 import { loadKubeconfigYaml } from "../recycler/index";
 import { recyclerBundle } from "../recycler/bundle";
 import { runRecycler } from "../recycler/run";
@@ -161,9 +160,7 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
       });
       sim.seedPodDisruptionBudget({ namespace: NS, name: "web", maxUnavailable: 1 });
       sim.seedLease({ namespace: NS, name: "web-recycler" });
-      const yamlPath = sim.writeKubeconfig(join(dir, "kubeconfig.yaml"), { namespace: NS });
-      const jsonPath = join(dir, "kubeconfig.json");
-      writeFileSync(jsonPath, JSON.stringify(parse(readFileSync(yamlPath, "utf8"))));
+      const jsonPath = sim.writeKubeconfig(join(dir, "kubeconfig.json"), { namespace: NS, format: "json" });
       const dry = await measureProcess(
         file,
         [

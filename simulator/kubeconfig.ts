@@ -15,9 +15,14 @@ export interface KubeconfigOptions {
    * @default "rotor-simulator"
    */
   readonly name?: string;
+  /**
+   * Text format: YAML as kubectl writes it, or JSON (the in-cluster recycler bundle reads only JSON).
+   * @default "yaml"
+   */
+  readonly format?: "yaml" | "json";
 }
 
-/** Builds the kubeconfig YAML text. */
+/** Builds the kubeconfig text (YAML unless `options.format` is json). */
 export function kubeconfigYaml(
   server: string,
   caPem: string | undefined,
@@ -31,7 +36,7 @@ export function kubeconfigYaml(
   if (token !== undefined) user.token = token;
   const context: Record<string, unknown> = { cluster: name, user: name };
   if (options.namespace) context.namespace = options.namespace;
-  return stringify({
+  const config = {
     apiVersion: "v1",
     kind: "Config",
     clusters: [{ name, cluster }],
@@ -39,5 +44,6 @@ export function kubeconfigYaml(
     contexts: [{ name, context }],
     "current-context": name,
     preferences: {},
-  });
+  };
+  return options.format === "json" ? JSON.stringify(config) : stringify(config);
 }

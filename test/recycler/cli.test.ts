@@ -4,12 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import { parse } from "yaml";
 import { recycle, recycleCommand } from "../../cli/recycle";
 import { recyclerBundle } from "../../recycler/bundle";
 import type { RecyclerReport } from "../../recycler/report";
@@ -164,9 +163,7 @@ describe("the bundled recycler as its own process", () => {
       });
       const file = join(dir, "recycler.js");
       writeFileSync(file, recyclerBundle().code);
-      const yamlPath = sim.writeKubeconfig(join(dir, "kubeconfig.yaml"), { namespace: NS });
-      const jsonPath = join(dir, "kubeconfig.json");
-      writeFileSync(jsonPath, JSON.stringify(parse(readFileSync(yamlPath, "utf8"))));
+      const jsonPath = sim.writeKubeconfig(join(dir, "kubeconfig.json"), { namespace: NS, format: "json" });
       const args = [
         file,
         "--kubeconfig",
