@@ -165,7 +165,7 @@ export class PodRecycler extends pulumi.ComponentResource {
     this.lease = new k8s.coordination.v1.Lease(
       `${name}-lease`,
       { metadata: pick((m) => meta(m.lease)), spec: {} },
-      { ...parent, ignoreChanges: ["spec"] },
+      { ...parent, ignoreChanges: ["spec", 'metadata.annotations["rotor.dev/last-run"]'] },
     );
     this.cronJob = new k8s.batch.v1.CronJob(
       `${name}-cronjob`,

@@ -142,11 +142,11 @@ type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] ext
 const argsMatchSchema: SameKeys<RotatingAppArgs, AppInput> = true;
 void argsMatchSchema;
 
-/** Fields of the Deployment that `pulumi up` must leave to the recycler. */
-export const RECYCLER_OWNED_FIELDS = [
-  `spec.template.metadata.annotations["${RESTART_ANNOTATION}"]`,
-  'metadata.annotations["rotor.dev/last-run"]',
-];
+/**
+ * Fields of the Deployment that `pulumi up` must leave to the recycler: only the restart strategy's annotation
+ * (the run report lives on the recycler's Lease, never on the Deployment).
+ */
+export const RECYCLER_OWNED_FIELDS = [`spec.template.metadata.annotations["${RESTART_ANNOTATION}"]`];
 
 /**
  * An app whose pods can be rotated at any time without downtime: a Deployment with a surge-only rolling update,

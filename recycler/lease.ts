@@ -160,15 +160,19 @@ export class LeaseLock {
     return true;
   }
 
-  /** Gives the Lease up so the next run need not wait for it to expire. Best effort. */
-  async release(): Promise<void> {
+  /**
+   * Gives the Lease up so the next run need not wait for it to expire, setting `annotations` on it in the same
+   * write (the run's report). Best effort.
+   */
+  async release(annotations: Readonly<Record<string, string>> = {}): Promise<void> {
     if (!this.lease) return;
     const lease = this.lease;
     this.lease = undefined;
     this.validUntil = 0;
     const spec = { ...lease.spec, renewTime: formatMicroTime(this.clock.now()) } as Record<string, unknown>;
     delete spec.holderIdentity;
-    await this.client.request<Lease>("PUT", this.path, { body: { ...lease, spec } });
+    const metadata = { ...lease.metadata, annotations: { ...lease.metadata?.annotations, ...annotations } };
+    await this.client.request<Lease>("PUT", this.path, { body: { ...lease, metadata, spec } });
   }
 
   private body(current: Lease | undefined, now: number, acquiring: boolean): Lease {

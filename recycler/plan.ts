@@ -112,24 +112,64 @@ export function deploymentPods(
 export interface Capacity {
   readonly desired: number;
   readonly ready: number;
+  /**
+   * Pods that count as available, as the Deployment and ReplicaSet controllers count them: Ready for at least
+   * `minReadySeconds`, by the recycler's clock and by the Deployment's own `status.availableReplicas` (the
+   * smaller of the two, so a clock ahead of the controllers' or a status that lags never overstates it).
+   */
+  readonly available: number;
+  /** When the next Ready pod becomes available by the clock (a wait wakes then), if one is pending. */
+  readonly nextAvailableAt?: number;
   readonly terminating: readonly string[];
   readonly notReady: readonly string[];
+}
+
+/** When a Ready pod becomes available: its Ready condition's transition time plus `minReadySeconds`. */
+export function podAvailableAt(pod: Pod, minReadySeconds: number): number {
+  const ready = (pod.status?.conditions ?? []).find((c) => c.type === "Ready" && c.status === "True");
+  const since = parseTime(ready?.lastTransitionTime);
+  // A Ready pod without a transition time counts from its creation, as it cannot have been Ready before.
+  const from = Number.isNaN(since) ? parseTime(pod.metadata?.creationTimestamp) : since;
+  return (Number.isNaN(from) ? 0 : from) + minReadySeconds * 1000;
 }
 
 export function capacity(
   deployment: Deployment,
   replicaSets: Iterable<ReplicaSet>,
   pods: Iterable<Pod>,
+  now: number = Number.POSITIVE_INFINITY,
 ): Capacity {
   const mine = deploymentPods(deployment, replicaSets, pods);
   const terminating = mine.filter(podIsTerminating).map((p) => p.metadata?.name ?? "");
   const live = mine.filter((p) => !podIsTerminating(p));
+  const ready = live.filter(podIsReady);
+  const minReady = deployment.spec?.minReadySeconds ?? 0;
+  const availableAt = ready.map((p) => podAvailableAt(p, minReady));
+  const byClock = availableAt.filter((t) => t <= now).length;
+  const pending = availableAt.filter((t) => t > now);
+  const status = deployment.status;
+  const statusFresh = (status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0);
+  const byStatus = statusFresh ? (status?.availableReplicas ?? 0) : 0;
   return {
     desired: desiredReplicas(deployment),
-    ready: live.filter(podIsReady).length,
+    ready: ready.length,
+    available: Number.isFinite(now) ? Math.min(byClock, byStatus) : ready.length,
+    ...(pending.length > 0 ? { nextAvailableAt: Math.min(...pending) } : {}),
     terminating,
     notReady: live.filter((p) => !podIsReady(p)).map((p) => p.metadata?.name ?? ""),
   };
+}
+
+/** Why the Deployment is below capacity for one more disruption (as text), or undefined when it is not. */
+export function capacityShortfall(cap: Capacity, minReadySeconds: number): string | undefined {
+  if (cap.terminating.length > 0) return `pod ${cap.terminating.join(", ")} is terminating`;
+  if (cap.ready < cap.desired) {
+    return `only ${cap.ready} of ${cap.desired} pods are Ready${cap.notReady.length ? ` (not Ready: ${cap.notReady.join(", ")})` : ""}`;
+  }
+  if (cap.available < cap.desired) {
+    return `only ${cap.available} of ${cap.desired} pods are available (Ready for minReadySeconds ${minReadySeconds}s, as the Deployment counts them)`;
+  }
+  return undefined;
 }
 
 function isSelf(pod: Pod, self: Self): boolean {

@@ -4,12 +4,13 @@
  *
  * Least privilege, matching exactly the requests in `./run.ts` and `./lease.ts`:
  * - the Deployment, by name: `list`/`watch` (always with `fieldSelector=metadata.name=<name>`, which RBAC lets
- *   `resourceNames` authorize) and `patch` (the `rotor.dev/last-run` annotation and the restart strategy). No
+ *   `resourceNames` authorize) and `patch` (the restart strategy's pod-template annotation only). No
  *   `get`: the run lists it by name, which also gives the resourceVersion its watch starts from.
  * - ReplicaSets: `list`, to find the current one (RBAC cannot restrict list by label).
  * - Pods: `list`/`watch`; `pods/eviction`: `create` (RBAC cannot name objects on create). Never pod `delete`.
  * - PodDisruptionBudgets: `list`/`watch` (their names are not known in advance).
- * - The Lease, by name: `get`/`update`. Not `create`: the component pre-creates it, and a create cannot be
+ * - The Lease, by name: `get`/`update` (holding it, and writing the run's `rotor.dev/last-run` report on it).
+ *   Not `create`: the component pre-creates it, and a create cannot be
  *   restricted by name; a missing Lease makes the run fail with that explanation.
  * - Events: `create` (core/v1).
  * Nothing on Secrets, no wildcards.

@@ -18,6 +18,7 @@ import { LeaseLock } from "./lease";
 import {
   budgetVerdict,
   capacity,
+  capacityShortfall,
   currentReplicaSet,
   deploymentPods,
   dueCandidates,
@@ -82,8 +83,6 @@ class Stop extends Error {
   constructor(
     readonly result: RecyclerResult,
     readonly reason: string,
-    /** Whether to write the last-run annotation (not when another run holds the Lease: it will write its own). */
-    readonly annotate = true,
   ) {
     super(reason);
   }
@@ -134,6 +133,8 @@ class Run {
   /** The pod template the run works against; a change means someone started a rollout (a replica change does not). */
   private expectedTemplate = "";
   private eventSeq = 0;
+  /** Set by a wait's check: the earliest time the answer can change without a watch event (availability). */
+  private wakeHint: number | undefined;
   private readonly ns: string;
   private readonly name: string;
 
@@ -246,27 +247,10 @@ class Run {
     );
     await this.deployments.list();
     const d = this.deployment;
-    if (!d) return new Stop("skipped", `Deployment ${this.name} not found in namespace ${this.ns}`, false);
+    if (!d) return new Stop("skipped", `Deployment ${this.name} not found in namespace ${this.ns}`);
     this.deploymentFound = true;
 
-    // Preflight on the Deployment alone: no further request if one fails.
-    if (d.metadata?.annotations?.[PAUSED_ANNOTATION] === "true") {
-      return this.preflightStop(
-        "skipped",
-        `paused by annotation ${PAUSED_ANNOTATION}: "true" on Deployment ${this.name}`,
-      );
-    }
-    if (d.spec?.paused)
-      return this.preflightStop("skipped", `Deployment ${this.name} is paused (spec.paused)`);
-    const rollout = rolloutProblem(d);
-    if (rollout) return this.preflightStop("skipped", rollout);
-    if ((d.spec?.replicas ?? 1) === 0)
-      return this.preflightStop("nothing-to-do", `Deployment ${this.name} is scaled to zero`);
-    if (!inWindows(this.clock.now(), s.timeZone, s.windows)) {
-      return this.preflightStop("skipped", this.outsideWindows());
-    }
-
-    // One run at a time.
+    // One run at a time, and nothing written by a run that does not hold the Lease (not even a report).
     this.lease = new LeaseLock(
       this.client,
       this.clock,
@@ -287,13 +271,30 @@ class Run {
       const got = await this.lease.acquire();
       if (!got.acquired) {
         this.lease = undefined;
-        return new Stop("skipped", got.reason, false);
+        return new Stop("skipped", got.reason);
       }
       this.log("info", "lease acquired", {
         lease: s.lease,
         created: got.created,
         durationSeconds: this.lease.durationSeconds,
       });
+    }
+
+    // Preflight on the Deployment alone: no further request if one fails.
+    if (d.metadata?.annotations?.[PAUSED_ANNOTATION] === "true") {
+      return this.preflightStop(
+        "skipped",
+        `paused by annotation ${PAUSED_ANNOTATION}: "true" on Deployment ${this.name}`,
+      );
+    }
+    if (d.spec?.paused)
+      return this.preflightStop("skipped", `Deployment ${this.name} is paused (spec.paused)`);
+    const rollout = rolloutProblem(d);
+    if (rollout) return this.preflightStop("skipped", rollout);
+    if ((d.spec?.replicas ?? 1) === 0)
+      return this.preflightStop("nothing-to-do", `Deployment ${this.name} is scaled to zero`);
+    if (!inWindows(this.clock.now(), s.timeZone, s.windows)) {
+      return this.preflightStop("skipped", this.outsideWindows());
     }
 
     // The objects the plan needs; watches stay open for the whole run so waiting costs no polling.
@@ -330,7 +331,7 @@ class Run {
     const now = this.clock.now();
     const current = currentReplicaSet(d, this.replicaSets);
     if (!current) return this.preflightStop("skipped", `no ReplicaSet of Deployment ${this.name} found`);
-    const cap = capacity(d, this.replicaSets, this.pods.items.values());
+    const cap = capacity(d, this.replicaSets, this.pods.items.values(), now);
     if (cap.terminating.length > 0) {
       return this.preflightStop(
         "skipped",
@@ -341,6 +342,12 @@ class Run {
       return this.preflightStop(
         "skipped",
         `only ${cap.ready} of ${cap.desired} pods are Ready${cap.notReady.length ? ` (not Ready: ${cap.notReady.join(", ")})` : ""}: rotating now would drop below capacity`,
+      );
+    }
+    if (cap.available < cap.desired) {
+      return this.preflightStop(
+        "skipped",
+        `only ${cap.available} of ${cap.desired} pods are available (Ready for minReadySeconds ${d.spec?.minReadySeconds ?? 0}s): rotating now would drop below capacity`,
       );
     }
     const due = dueCandidates(d, this.replicaSets, this.pods.items.values(), {
@@ -407,7 +414,7 @@ class Run {
 
   private dryRunResult(wouldBe: RecyclerResult, reason: string): Stop {
     this.wouldBe = wouldBe;
-    return new Stop("dry-run", reason, false);
+    return new Stop("dry-run", reason);
   }
 
   private describePlan(): string {
@@ -432,6 +439,8 @@ class Run {
     let deferrals = 0;
     let lastDeferral: string | undefined;
     this.expectedTemplate = templateKey(this.deployment);
+    // A run rotates the pods it planned, never the replacements it created (so a dry run's plan is the run's).
+    const planned = new Set((this.plan ?? []).map((p) => p.uid));
     for (;;) {
       if (attempted >= s.maxRotations) break;
       const d = this.deployment;
@@ -449,7 +458,7 @@ class Run {
         exclude: handled,
         ...(this.deps.self ? { self: this.deps.self } : {}),
       });
-      const target = due[0];
+      const target = due.find((p) => planned.has(p.uid));
       if (!target) break;
 
       // Safe to disrupt one more pod? (After the first rotation this is where the PDB's lag is waited out.)
@@ -562,14 +571,16 @@ class Run {
     );
   }
 
-  /** Stops after some rotations: a `skipped` stop then reads `rotated`; a refusal or a failure stays what it is. */
+  /**
+   * Stops after some rotations: a run that evicted a pod reports `rotated` when it then had to skip the rest
+   * (a rollout, the window closing); a refusal or a failure stays what it is. `current` is the pod the reason
+   * is about, not repeated in "after rotating".
+   */
   private stopMidRun(result: RecyclerResult, reason: string, current?: string): Stop {
-    const names = this.rotations
-      .map((r) => r.pod)
-      .filter((p) => p !== current)
-      .join(", ");
-    if (names && result === "skipped")
-      return new Stop("rotated", `rotated ${names}; then stopped: ${reason}`);
+    const all = this.rotations.map((r) => r.pod);
+    if (all.length > 0 && result === "skipped")
+      return new Stop("rotated", `rotated ${all.join(", ")}; then stopped: ${reason}`);
+    const names = all.filter((p) => p !== current).join(", ");
     return new Stop(result, names ? `${reason} (after rotating ${names})` : reason);
   }
 
@@ -664,9 +675,9 @@ class Run {
   private unsafeToEvict(): string | undefined {
     const d = this.deployment;
     if (!d) return `Deployment ${this.name} is gone`;
-    const cap = capacity(d, this.replicaSets, this.pods!.items.values());
-    if (cap.terminating.length > 0) return `pod ${cap.terminating.join(", ")} is terminating`;
-    if (cap.ready < cap.desired) return `only ${cap.ready} of ${cap.desired} pods Ready`;
+    const cap = capacity(d, this.replicaSets, this.pods!.items.values(), this.clock.now());
+    const short = capacityShortfall(cap, d.spec?.minReadySeconds ?? 0);
+    if (short) return short;
     const verdict = budgetVerdict(d, this.pdbs!.items.values(), cap.notReady, cap.ready);
     if (verdict.kind === "stale" || verdict.kind === "blocks" || verdict.kind === "multiple")
       return verdict.reason;
@@ -683,13 +694,11 @@ class Run {
       () => {
         const d = this.deployment;
         if (!d) return true;
-        const cap = capacity(d, this.replicaSets, this.pods!.items.values());
-        if (cap.terminating.length > 0) {
-          last = `pod ${cap.terminating.join(", ")} is still terminating`;
-          return false;
-        }
-        if (cap.ready < cap.desired) {
-          last = `only ${cap.ready} of ${cap.desired} pods Ready${cap.notReady.length ? ` (not Ready: ${cap.notReady.join(", ")})` : ""}`;
+        const cap = capacity(d, this.replicaSets, this.pods!.items.values(), this.clock.now());
+        const short = capacityShortfall(cap, d.spec?.minReadySeconds ?? 0);
+        if (short) {
+          last = short;
+          this.wakeHint = cap.nextAvailableAt;
           return false;
         }
         lastVerdict = budgetVerdict(d, this.pdbs!.items.values(), cap.notReady, cap.ready);
@@ -757,9 +766,11 @@ class Run {
           : "no replacement pod was created";
         return false;
       }
-      const cap = capacity(d, this.replicaSets, pods);
-      if (cap.ready < cap.desired) {
-        last = `only ${cap.ready} of ${cap.desired} pods Ready`;
+      const cap = capacity(d, this.replicaSets, pods, this.clock.now());
+      const short = capacityShortfall(cap, d.spec?.minReadySeconds ?? 0);
+      if (short) {
+        last = fresh ? `replacement ${fresh.metadata?.name} is Ready, but ${short}` : short;
+        this.wakeHint = cap.nextAvailableAt;
         return false;
       }
       return true;
@@ -777,7 +788,7 @@ class Run {
       return {
         ok: false,
         result: "failed",
-        reason: `evicted ${target.pod} but its replacement did not become Ready within ${formatDuration(this.settings.readyTimeoutMs)}: ${last}`,
+        reason: `evicted ${target.pod} but its replacement did not become available within ${formatDuration(this.settings.readyTimeoutMs)}: ${last}`,
       };
     }
     return { ok: true, ...(replacement ? { replacement } : {}) };
@@ -794,11 +805,14 @@ class Run {
     if (settleFirst) await this.clock.sleep(0);
     for (;;) {
       await this.ensureWatches();
+      this.wakeHint = undefined;
       if (check()) return true;
+      const hint = this.wakeHint as number | undefined;
       const now = this.clock.now();
       if (now >= deadline) return false;
       await this.holdLease();
       let wake = deadline;
+      if (hint !== undefined) wake = Math.min(wake, hint);
       if (this.lease) wake = Math.min(wake, this.lease.renewDueAt());
       if (this.anyWatchDown()) continue;
       const { signal, release } = this.changes.next();
@@ -951,53 +965,38 @@ class Run {
 
   // --- reporting ------------------------------------------------------------------------------------------------
 
+  /**
+   * Reports the run (an Event on the Deployment, the `rotor.dev/last-run` annotation on the run's Lease) and
+   * releases the Lease, in one write. Only a run that holds the Lease reports: a run that found it held, or
+   * lost it, leaves nothing behind (the holder reports). The report is never written on the Deployment: any
+   * write there bumps its generation, which the next run would take for a rollout.
+   */
   private async finish(outcome: Stop): Promise<void> {
-    if (this.settings.dryRun || !this.deploymentFound) return;
-    try {
-      const summary: Record<string, [string, "Normal" | "Warning"]> = {
-        blocked: ["RotationBlocked", "Warning"],
-        skipped: ["RotationSkipped", "Normal"],
-        failed: ["RotationFailed", "Warning"],
-      };
-      const event = summary[outcome.result];
-      if (event) await this.event(event[0], event[1], outcome.reason);
-      if (outcome.annotate) await this.annotate(outcome);
-    } finally {
-      if (this.lease) {
-        try {
-          await this.lease.release();
-          this.log("info", "lease released", { lease: this.settings.lease });
-        } catch (error) {
-          this.log("warn", "could not release the lease; it expires by itself", {
-            error: describeError(error),
-          });
-        }
-      }
-    }
-  }
-
-  private async annotate(outcome: Stop): Promise<void> {
-    const value = JSON.stringify({
+    if (this.settings.dryRun || !this.deploymentFound || !this.lease) return;
+    const summary: Record<string, [string, "Normal" | "Warning"]> = {
+      blocked: ["RotationBlocked", "Warning"],
+      skipped: ["RotationSkipped", "Normal"],
+      failed: ["RotationFailed", "Warning"],
+    };
+    const event = summary[outcome.result];
+    if (event) await this.event(event[0], event[1], outcome.reason);
+    const report = JSON.stringify({
       time: formatTime(this.clock.now()),
       result: outcome.result,
       rotated: this.rotations.map((r) => r.pod),
       reason: outcome.reason,
     });
     try {
-      await this.client.request(
-        "PATCH",
-        `/apis/apps/v1/namespaces/${this.ns}/deployments/${this.name}`,
-        {
-          query: { fieldManager: FIELD_MANAGER },
-          contentType: "application/merge-patch+json",
-          body: { metadata: { annotations: { [LAST_RUN_ANNOTATION]: value } } },
-        },
-        { ...this.client.retry, attempts: 3 },
-      );
+      await this.lease.release({ [LAST_RUN_ANNOTATION]: report });
+      this.log("info", "lease released", { lease: this.settings.lease });
     } catch (error) {
-      this.log("warn", `could not write the ${LAST_RUN_ANNOTATION} annotation`, {
-        error: describeError(error),
-      });
+      this.log(
+        "warn",
+        `could not release the lease and write the ${LAST_RUN_ANNOTATION} report; the lease expires by itself`,
+        {
+          error: describeError(error),
+        },
+      );
     }
   }
 

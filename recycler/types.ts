@@ -53,6 +53,7 @@ export interface Deployment extends KubeObject {
   readonly spec?: {
     readonly replicas?: number;
     readonly paused?: boolean;
+    readonly minReadySeconds?: number;
     readonly selector?: LabelSelector;
     readonly strategy?: {
       readonly type?: string;

@@ -141,7 +141,6 @@ describe("RotatingApp", () => {
     const deployment = ofType(forApp("owned"), "kubernetes:apps/v1:Deployment")[0];
     assert.deepEqual(deployment?.ignoreChanges, [
       'spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]',
-      'metadata.annotations["rotor.dev/last-run"]',
     ]);
   });
 

@@ -59,7 +59,7 @@ describe("rotor recycle", () => {
         /^ {2}1\. web-\S+ {2}age 3d, due since 2026-01-03T10:00:00.000Z \(2d overdue\), node sim-node-\w$/,
       );
       assert.match(summary[4], /^rotated web-\S+ \(age 3d\) -> web-\S+ Ready after 5s$/);
-      assert.match(summary.at(-1)!, /^15 API requests, 10s$/);
+      assert.match(summary.at(-1)!, /^14 API requests, 10s$/);
     } finally {
       await h.close();
     }

@@ -5,6 +5,7 @@ import {
   budgetAllowance,
   budgetVerdict,
   capacity,
+  capacityShortfall,
   currentReplicaSet,
   dueCandidates,
   limitPlan,
@@ -384,8 +385,49 @@ describe("capacity", () => {
     assert.deepEqual(capacity(deployment(), [rsOld, rsNew], pods), {
       desired: 3,
       ready: 2,
+      available: 2,
       terminating: ["c"],
       notReady: ["b"],
     });
+  });
+
+  it("counts a pod available only once Ready for minReadySeconds, and never above the Deployment's own count", () => {
+    const readySince = (p: ReturnType<typeof pod>, msAgo: number): ReturnType<typeof pod> => ({
+      ...p,
+      status: {
+        ...p.status,
+        conditions: [
+          { type: "Ready", status: "True", lastTransitionTime: new Date(T0 - msAgo).toISOString() },
+        ],
+      },
+    });
+    const d = deployment();
+    const withMinReady: Deployment = { ...d, spec: { ...d.spec, minReadySeconds: 10 } };
+    const pods = [
+      readySince(pod("a", { ageMs: HOUR }), HOUR),
+      readySince(pod("b", { ageMs: HOUR }), HOUR),
+      readySince(pod("fresh", { ageMs: 4000 }), 3000),
+    ];
+    // "fresh" has been Ready for 3 s of its 10: available at T0 + 7 s, and a wait wakes then.
+    assert.deepEqual(capacity(withMinReady, [rsNew], pods, T0), {
+      desired: 3,
+      ready: 3,
+      available: 2,
+      nextAvailableAt: T0 + 7000,
+      terminating: [],
+      notReady: [],
+    });
+    assert.equal(capacity(withMinReady, [rsNew], pods, T0 + 7000).available, 3);
+    // A clock ahead of the controllers' cannot overstate it: the Deployment's status says 2.
+    const lagging: Deployment = { ...withMinReady, status: { ...withMinReady.status, availableReplicas: 2 } };
+    assert.equal(capacity(lagging, [rsNew], pods, T0 + HOUR).available, 2);
+    // A status the controller has not caught up with counts for nothing.
+    const unobserved: Deployment = { ...withMinReady, metadata: { ...withMinReady.metadata, generation: 3 } };
+    assert.equal(capacity(unobserved, [rsNew], pods, T0 + HOUR).available, 0);
+    assert.equal(
+      capacityShortfall(capacity(withMinReady, [rsNew], pods, T0), 10),
+      "only 2 of 3 pods are available (Ready for minReadySeconds 10s, as the Deployment counts them)",
+    );
+    assert.equal(capacityShortfall(capacity(withMinReady, [rsNew], pods, T0 + 7000), 10), undefined);
   });
 });

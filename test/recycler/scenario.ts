@@ -410,8 +410,7 @@ function check(
     const lease = reqs.filter(
       (q) => q.resource === "leases" && (q.method === "PUT" || q.method === "POST") && q.status < 300,
     );
-    // Changes to the app: accepted evictions, and a restart's patch (the first PATCH of a run that restarted; the
-    // last-run annotation is a report, written by every run, Lease or not).
+    // Changes to the app: accepted evictions, and a restart's patch (the only PATCH a run sends).
     const restarted =
       runsByToken.get(token)?.report.strategy === "restart" &&
       (runsByToken.get(token)?.report.rotated.length ?? 0) > 0;

@@ -1,0 +1,107 @@
+/**
+ * Running rotor itself from the e2e tests: its CLI from the source tree (through tsx, as `npm start` does), and
+ * what `rotor render` wrote, read back as objects.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { deploymentAvailable, kubectl, run, type CommandResult } from "./context";
+
+export const ROOT = join(__dirname, "..", "..");
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  // The rest of the object, as rendered.
+  [key: string]: unknown;
+}
+
+/** `rotor <args>` from the source tree. */
+export function rotor(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
+  return run(process.execPath, ["--import", "tsx", join(ROOT, "cli", "main.ts"), ...args], {
+    env,
+    cwd: ROOT,
+  });
+}
+
+/** Renders an environment into a new directory and returns the directory and every object in it. */
+export async function renderEnvironment(env: string): Promise<{ dir: string; objects: KubeObject[] }> {
+  const dir = mkdtempSync(join(tmpdir(), `rotor-render-${env}-`));
+  const res = await rotor(["render", "--env", env, "--out", dir]);
+  if (res.code !== 0)
+    throw new Error(`rotor render --env ${env} exited ${res.code}: ${res.stderr}${res.stdout}`);
+  return { dir, objects: readRendered(dir) };
+}
+
+/** Every Kubernetes object in a render directory (the kustomization is not one). */
+export function readRendered(dir: string): KubeObject[] {
+  const objects: KubeObject[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    if (!/\.ya?ml$/.test(file) || /^kustomization\.ya?ml$/.test(file)) continue;
+    for (const doc of parseAllDocuments(readFileSync(join(dir, file), "utf8"))) {
+      const value = doc.toJS() as KubeObject | null;
+      if (value && typeof value === "object" && value.kind) objects.push(value);
+    }
+  }
+  return objects;
+}
+
+/** The REST path of a rendered object's collection. */
+export function collectionPath(o: Pick<KubeObject, "apiVersion" | "kind" | "metadata">): string {
+  const plural: Record<string, string> = {
+    Namespace: "namespaces",
+    Deployment: "deployments",
+    Service: "services",
+    PodDisruptionBudget: "poddisruptionbudgets",
+    ServiceAccount: "serviceaccounts",
+    Role: "roles",
+    RoleBinding: "rolebindings",
+    ConfigMap: "configmaps",
+    Lease: "leases",
+    CronJob: "cronjobs",
+    HorizontalPodAutoscaler: "horizontalpodautoscalers",
+  };
+  const resource = plural[o.kind];
+  if (!resource) throw new Error(`no REST path known for kind ${o.kind}`);
+  const base = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
+  return o.kind === "Namespace"
+    ? `${base}/${resource}`
+    : `${base}/namespaces/${o.metadata.namespace}/${resource}`;
+}
+
+/**
+ * Writes a one-file catalog (`<env>.yaml` in a new directory), renders it with `rotor render`, applies it
+ * server-side with kubectl and waits until every Deployment is Available. Returns the rendered objects.
+ */
+export async function deployCatalog(
+  env: string,
+  catalog: string,
+): Promise<{ dir: string; objects: KubeObject[] }> {
+  const catalogDir = mkdtempSync(join(tmpdir(), `rotor-catalog-${env}-`));
+  writeFileSync(join(catalogDir, `${env}.yaml`), catalog);
+  const out = mkdtempSync(join(tmpdir(), `rotor-render-${env}-`));
+  const res = await rotor(["render", "--env", env, "--catalog-dir", catalogDir, "--out", out]);
+  if (res.code !== 0)
+    throw new Error(`rotor render --env ${env} exited ${res.code}: ${res.stderr}${res.stdout}`);
+  const applied = await kubectl([
+    "apply",
+    "--server-side",
+    "--field-manager=rotor-e2e",
+    "--validate=strict",
+    "-k",
+    out,
+  ]);
+  if (applied.code !== 0) throw new Error(`kubectl apply -k ${out}: ${applied.stderr}`);
+  const objects = readRendered(out);
+  for (const d of objects.filter((o) => o.kind === "Deployment")) {
+    await deploymentAvailable(d.metadata.namespace ?? "", d.metadata.name);
+  }
+  return { dir: out, objects };
+}
