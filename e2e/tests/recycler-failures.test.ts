@@ -193,6 +193,14 @@ describe("recycler failure modes on the real API", () => {
       metadata: { finalizers: ["e2e.rotor.dev/hold"] },
     });
     await kubectl(["-n", a.ns, "delete", "pod", stuck, "--wait=false"]);
+    // Its replacement up and available (Ready for minReadySeconds), so only the terminating pod stands out.
+    const replacement = await eventually("the stuck pod's replacement Ready", async () => {
+      const pods = await listPods(a.ns, SELECTOR(a.name));
+      const fresh = pods.find((p) => !a.pods.some((o) => o.metadata.uid === p.metadata.uid));
+      const ready = fresh?.status?.conditions?.find((c) => c.type === "Ready" && c.status === "True");
+      return ready?.lastTransitionTime;
+    });
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(replacement) + 3000 - Date.now())));
     await deploymentAvailable(a.ns, a.name);
     try {
       const run = await recycle(a);
