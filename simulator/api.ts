@@ -362,7 +362,12 @@ export class Api {
     next.kind = old.kind;
     next.metadata = serverOwnedMetadata(next.metadata ?? {}, old.metadata);
     admit(type, next, old, old.metadata.namespace);
-    if (type.hasGeneration && !jsonEqual(old.spec, next.spec))
+    // Upstream's Deployment strategy also counts annotation changes as a new generation (and the controller
+    // then copies the annotations onto the ReplicaSet); other kinds bump on spec changes only.
+    const annotationsChanged =
+      type.resource === "deployments" &&
+      !jsonEqual(old.metadata.annotations ?? {}, next.metadata.annotations ?? {});
+    if (type.hasGeneration && (!jsonEqual(old.spec, next.spec) || annotationsChanged))
       next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     if (
       jsonEqual(old, {

@@ -621,6 +621,7 @@ export class DeploymentController {
     );
     set("availableReplicas", available);
     set("unavailableReplicas", Math.max(0, total - available));
+    status.terminatingReplicas = rss.reduce((s, rs) => s + (rs.status?.terminatingReplicas ?? 0), 0);
     if (d.status.conditions) status.conditions = clone(d.status.conditions);
     if (d.status.collisionCount !== undefined) status.collisionCount = d.status.collisionCount;
     if (available >= replicasOf(d) - maxUnavailable(d)) {

@@ -91,11 +91,14 @@ export function evictPod(
   const dryRun = (bodyDryRun.length > 0 ? bodyDryRun : dryRunQuery).includes("All");
   const pod = cluster.store.get(PODS, namespace, name) as Pod | undefined;
   if (!pod) throw status.notFound({ group: "", resource: "pods" }, name);
-  checkPreconditions(pod, options);
 
   const phase = pod.status?.phase;
   if (phase === "Pending" || phase === "Succeeded" || phase === "Failed" || pod.metadata.deletionTimestamp) {
-    cluster.deletePod(pod, { gracePeriodSeconds: options.gracePeriodSeconds, dryRun });
+    checkPreconditions(pod, options);
+    cluster.deletePod(markDisruptionTarget(cluster, pod, dryRun), {
+      gracePeriodSeconds: options.gracePeriodSeconds,
+      dryRun,
+    });
     return { code: 201, body: status.success(201), outcome: "evicted", deleted: true };
   }
 
@@ -124,18 +127,20 @@ export function evictPod(
     }
     if (!skipBudget) checkAndDecrement(cluster, pod, pdb, dryRun);
   }
-  cluster.deletePod(pod, { gracePeriodSeconds: options.gracePeriodSeconds, dryRun });
+  // As upstream: the budget has already recorded the disruption when the delete's preconditions are checked,
+  // so a stale UID is refused (409) yet holds one disruption until the disruption controller's timeout.
+  checkPreconditions(pod, options);
+  cluster.deletePod(markDisruptionTarget(cluster, pod, dryRun), {
+    gracePeriodSeconds: options.gracePeriodSeconds,
+    dryRun,
+  });
   return { code: 201, body: status.success(201), outcome: "evicted", deleted: true, pdb: pdb?.metadata.name };
 }
 
 function checkPreconditions(pod: Pod, options: DeleteOptions): void {
   const p = options.preconditions;
   if (p?.uid && p.uid !== pod.metadata.uid) {
-    throw status.conflict(
-      { group: "", resource: "pods" },
-      pod.metadata.name!,
-      `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${pod.metadata.uid}`,
-    );
+    throw status.uidPreconditionFailed("Pod", pod.metadata.name!, p.uid, pod.metadata.uid ?? "");
   }
   if (p?.resourceVersion && p.resourceVersion !== pod.metadata.resourceVersion) {
     throw status.conflict(
@@ -189,4 +194,23 @@ function checkAndDecrement(cluster: Cluster, pod: Pod, pdb: PodDisruptionBudget,
   if (next.status.observedGeneration === undefined) delete next.status.observedGeneration;
   if (next.status.conditions === undefined) delete next.status.conditions;
   cluster.store.update(PDBS, next);
+}
+
+/** The `DisruptionTarget` condition upstream adds to an evicted pod (PodDisruptionConditions, GA in 1.31). */
+function markDisruptionTarget(cluster: Cluster, pod: Pod, dryRun: boolean): Pod {
+  if (dryRun || pod.metadata.deletionTimestamp) return pod;
+  const copy = clone(pod);
+  const conditions = (copy.status ??= {}).conditions ?? [];
+  copy.status.conditions = [
+    ...conditions.filter((c) => c.type !== "DisruptionTarget"),
+    {
+      type: "DisruptionTarget",
+      status: "True",
+      lastProbeTime: null,
+      lastTransitionTime: formatTime(cluster.now()),
+      reason: "EvictionByEvictionAPI",
+      message: "Eviction API: evicting",
+    },
+  ];
+  return cluster.store.update(PODS, copy) as Pod;
 }

@@ -83,7 +83,9 @@ export class ReplicaSetController {
     const templateLabels = labelSelectorRequirements({
       matchLabels: rs.spec.template.metadata?.labels ?? {},
     });
-    const next: ReplicaSetStatus = { replicas: active.length };
+    const terminating = this.podsOf(rs).filter((p) => p.metadata.deletionTimestamp).length;
+    // As upstream with DeploymentReplicaSetTerminatingReplicas (beta, on): a count, present even when 0.
+    const next: ReplicaSetStatus = { replicas: active.length, terminatingReplicas: terminating };
     const fully = active.filter((p) => matchesLabels(templateLabels, p.metadata.labels)).length;
     const ready = active.filter(isPodReady).length;
     const available = active.filter((p) => isPodAvailable(p, minReady, now)).length;

@@ -106,6 +106,19 @@ export function alreadyExists(gr: GroupResource, name: string): ApiError {
 export const OPTIMISTIC_LOCK_MESSAGE =
   "the object has been modified; please apply your changes to the latest version and try again";
 
+/**
+ * 409 for a delete whose UID precondition no longer matches, as the registry words it (kind "Pod", not the
+ * resource) when the eviction subresource deletes the pod.
+ */
+export function uidPreconditionFailed(kind: string, name: string, want: string, have: string): ApiError {
+  return failure(
+    409,
+    "Conflict",
+    `Operation cannot be fulfilled on ${kind} "${name}": the UID in the precondition (${want}) does not match the UID in record (${have}). The object might have been deleted and then recreated`,
+    { name, kind },
+  );
+}
+
 /** 409 Conflict: `Operation cannot be fulfilled on leases.coordination.k8s.io "x": <why>`. */
 export function conflict(gr: GroupResource, name: string, why: string): ApiError {
   return failure(

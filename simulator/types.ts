@@ -136,6 +136,8 @@ export interface DeploymentStatus {
   readyReplicas?: number;
   availableReplicas?: number;
   unavailableReplicas?: number;
+  /** Pods of the Deployment's ReplicaSets being deleted (on by default since 1.35's DeploymentReplicaSetTerminatingReplicas). */
+  terminatingReplicas?: number;
   conditions?: Condition[];
   collisionCount?: number;
   [key: string]: unknown;
@@ -156,6 +158,7 @@ export interface ReplicaSetSpec {
 export interface ReplicaSetStatus {
   replicas: number;
   fullyLabeledReplicas?: number;
+  terminatingReplicas?: number;
   readyReplicas?: number;
   availableReplicas?: number;
   observedGeneration?: number;

@@ -117,7 +117,7 @@ describe("resources", () => {
       });
     }
 
-    it("merge patch: maps merge, null deletes, generation moves with spec only", async () => {
+    it("merge patch: maps merge, null deletes, a Deployment's generation moves with its spec and annotations (as upstream)", async () => {
       await seeded(async (client) => {
         const meta = await client.patch<Deployment>(`${DEPLOYMENTS}/web`, {
           metadata: { annotations: { a: null, c: "3" } },
@@ -127,12 +127,12 @@ describe("resources", () => {
           "deployment.kubernetes.io/revision": "1",
           c: "3",
         });
-        assert.equal(meta.json.metadata.generation, 1);
+        assert.equal(meta.json.metadata.generation, 2);
         const spec = await client.patch<Deployment>(`${DEPLOYMENTS}/web?fieldManager=rotor-recycler`, {
           spec: { replicas: 4 },
         });
         assert.equal(spec.json.spec.replicas, 4);
-        assert.equal(spec.json.metadata.generation, 2);
+        assert.equal(spec.json.metadata.generation, 3);
       });
     });
 

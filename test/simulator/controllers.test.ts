@@ -69,6 +69,7 @@ describe("ReplicaSet controller and pod lifecycle", () => {
         updatedReplicas: 3,
         readyReplicas: 3,
         availableReplicas: 3,
+        terminatingReplicas: 0,
         conditions: sim.deployment(NS, "web")!.status.conditions,
       });
       const readyCondition = sim.pod(NS, r)!.status.conditions!.find((c) => c.type === "Ready")!;

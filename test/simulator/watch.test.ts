@@ -68,6 +68,8 @@ describe("watch", () => {
         },
       ]);
       assert.deepEqual(events, [
+        // The DisruptionTarget condition first, then the deletion, as the real eviction subresource does.
+        "0s MODIFIED victim Running Ready",
         "0s MODIFIED victim Running Ready Terminating",
         "0s ADDED new Pending",
         "0s MODIFIED new Pending",
