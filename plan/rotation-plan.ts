@@ -5,16 +5,14 @@
  */
 import type { Environment } from "../catalog";
 import type { AppSpec } from "../components/app-spec";
-import { recyclerStartingDeadlineSeconds } from "../components/recycler-manifests";
 import type { RotationSpec } from "../components/rotation";
 import { describeSchedule } from "../components/schedule";
 import { recyclerMaxPodAge } from "../policies/rules/recycler";
 import { describeDuration, formatDuration, parseDuration } from "../recycler/duration";
-import { parseWindow, type Window } from "../recycler/window";
 import { dstChanges, type DstChange } from "./dst";
-import { lifetimeBound, type LifetimeBound } from "./lifetime-bound";
+import type { LifetimeBound } from "./lifetime-bound";
+import { rotationBound, type Horizon } from "./rotation-bound";
 import { wallLabel } from "./time-format";
-import { scheduledRuns, type RunModel } from "./usable-runs";
 
 const DAY = 86_400_000;
 
@@ -25,10 +23,7 @@ export const POLICY_CEILING = {
   ms: parseDuration(recyclerMaxPodAge.settings.maxPodAge?.default as string) ?? Infinity,
 };
 
-export interface Horizon {
-  readonly from: number;
-  readonly to: number;
-}
+export type { Horizon } from "./rotation-bound";
 
 export type AppStatus = "rotating" | "disabled" | "suspended" | "dry-run";
 
@@ -76,49 +71,6 @@ export function planEnvironment(environment: Environment, horizon: Horizon): Rot
     ceiling: POLICY_CEILING,
     apps: environment.apps.map(({ spec }) => planApp(spec, horizon)),
   };
-}
-
-function windowsOf(rotation: RotationSpec): Window[] {
-  return rotation.windows.map(parseWindow).filter((w): w is Window => typeof w !== "string");
-}
-
-/**
- * How many runs rotate every replica: an eviction run takes `maxRotationsPerRun` pods; a restart (and a single
- * replica, which is always restarted) replaces all pods at once and is refused above that limit.
- */
-export function runsNeeded(replicas: number, rotation: RotationSpec): number | undefined {
-  const k = rotation.maxRotationsPerRun;
-  if (rotation.strategy === "restart" || replicas === 1) return replicas <= k ? 1 : undefined;
-  return Math.ceil(replicas / k);
-}
-
-/** The exact bound for one rotation over a horizon; one implementation for `rotor plan`, `rotor demo` and the stack. */
-export function rotationBound(rotation: RotationSpec, replicas: number, horizon: Horizon) {
-  const model: RunModel = {
-    schedule: rotation.schedule,
-    cronTimeZone: rotation.timeZone,
-    windowTimeZone: rotation.timeZone,
-    windows: windowsOf(rotation),
-    startingDeadlineSeconds: recyclerStartingDeadlineSeconds(rotation.schedule, rotation.timeZone),
-  };
-  const needed = runsNeeded(replicas, rotation);
-  const runs = scheduledRuns(model, horizon.from, horizon.to, needed ?? 1);
-  const usable = [...runs.inHorizon, ...runs.after].filter((r) => r.usable).map((r) => r.at);
-  const bound =
-    needed === undefined
-      ? undefined
-      : lifetimeBound(
-          {
-            maxAgeMs: rotation.maxAgeMs,
-            jitterMs: rotation.jitterMs,
-            runsNeeded: needed,
-            startingDeadlineSeconds: model.startingDeadlineSeconds,
-          },
-          usable,
-          horizon.from,
-          horizon.to,
-        );
-  return { model, needed, runs, bound };
 }
 
 /** Plans one app. */
