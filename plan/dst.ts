@@ -28,6 +28,8 @@ export interface DstChange {
   readonly wallAfter: string;
   readonly skipped: readonly AffectedRun[];
   readonly doubled: readonly AffectedRun[];
+  /** Whether the rotation has windows (without, every run may rotate). */
+  readonly windowed: boolean;
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -78,6 +80,7 @@ export function dstChanges(
       wallAfter: `${pad(wall.hour)}:${pad(wall.minute)}`,
       skipped,
       doubled,
+      windowed: windows.length > 0,
     };
   });
 }

@@ -47,7 +47,7 @@ export interface AppPlan {
   /** Scheduled times in the horizon, how many are sure to rotate, and how many may start after their window. */
   readonly scheduled: number;
   readonly edge: number;
-  /** Usable runs in the horizon, in order. */
+  /** Usable runs in the horizon, in order (none when the recycler is suspended or only plans). */
   readonly usable: readonly number[];
   readonly dst: readonly DstChange[];
   readonly bound?: LifetimeBound;
@@ -89,9 +89,10 @@ export function planApp(spec: AppSpec, horizon: Horizon): AppPlan {
     ...(needed === undefined ? {} : { runsNeeded: needed }),
     scheduled: runs.inHorizon.length,
     edge: runs.inHorizon.filter((x) => x.edge).length,
-    usable: runs.inHorizon.filter((x) => x.usable).map((x) => x.at),
+    usable: status === "rotating" ? runs.inHorizon.filter((x) => x.usable).map((x) => x.at) : [],
     dst: dstChanges(r.schedule, r.timeZone, model.windows, horizon.from, horizon.to),
-    ...(bound ? { bound } : {}),
+    // A suspended or dry-run recycler rotates nothing: no bound, whatever the schedule.
+    ...(bound && status === "rotating" ? { bound } : {}),
   };
   return { ...plan, ...findingFor(spec, status, needed, bound) };
 }

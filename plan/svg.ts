@@ -177,7 +177,7 @@ function lane(
       const wide = x(worst.rotatedBy) - x(worst.dueAt) > 180;
       out.push(
         `<path class="wait" d="M${f(x(worst.dueAt))} ${y - 4} V${y} H${f(x(worst.rotatedBy))} V${y - 4}" fill="none" stroke="${COLORS.wait}" stroke-width="1.5"/>`,
-        `<text x="${f(wide ? (x(worst.dueAt) + x(worst.rotatedBy)) / 2 : x(worst.rotatedBy) + 4)}" y="${y + 12}" text-anchor="${wide ? "middle" : "start"}" font-size="10" fill="${COLORS.wait}">longest wait ${formatDuration(worst.rotatedBy - worst.dueAt)} (${app.bound?.runsNeeded ?? 1} runs)</text>`,
+        `<text x="${f(wide ? (x(worst.dueAt) + x(worst.rotatedBy)) / 2 : x(worst.rotatedBy) + 4)}" y="${y + 12}" text-anchor="${wide ? "middle" : "start"}" font-size="10" fill="${COLORS.wait}">longest wait ${formatDuration(worst.rotatedBy - worst.dueAt)} (${app.bound?.runsNeeded === 1 ? "1 run" : `${app.bound?.runsNeeded ?? 1} runs`})</text>`,
       );
     }
     for (const change of app.dst) {
@@ -196,10 +196,18 @@ function lane(
   }
   const bound = app.bound;
   const finite = bound !== undefined && Number.isFinite(bound.boundMs);
-  const color = app.finding ? COLORS.over : COLORS.ok;
+  const color = app.finding ? COLORS.over : finite ? COLORS.ok : COLORS.muted;
+  const verdict =
+    app.status === "disabled"
+      ? "rotation disabled"
+      : app.status !== "rotating"
+        ? `${app.status}: rotates nothing`
+        : app.finding
+          ? `over the ${plan.ceiling.duration} ceiling`
+          : `within the ${plan.ceiling.duration} ceiling`;
   out.push(
     `<text x="${x0 + timeline + 16}" y="${top + 26}" font-size="16" font-weight="bold" fill="${color}">${esc(finite ? `≤ ${formatDuration(bound.boundMs)}` : "never rotated")}</text>`,
-    `<text x="${x0 + timeline + 16}" y="${top + 44}" font-size="10" fill="${color}">${esc(app.finding ? `over the ${plan.ceiling.duration} ceiling` : `within the ${plan.ceiling.duration} ceiling`)}</text>`,
+    `<text x="${x0 + timeline + 16}" y="${top + 44}" font-size="10" fill="${color}">${esc(verdict)}</text>`,
     ...(finite
       ? [
           `<text x="${x0 + timeline + 16}" y="${top + 60}" font-size="9" fill="${COLORS.muted}">${esc(`age ${formatDuration(bound.maxAgeMs)} + jitter ${formatDuration(bound.jitterMs)} + wait ${formatDuration(bound.waitMs)} + ${formatDuration(bound.startDeadlineMs)}`)}</text>`,

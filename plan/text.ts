@@ -1,7 +1,7 @@
 /** `rotor plan --format text`: one aligned block per app, then a one-line-per-app summary. */
 import { describeDuration, formatDuration } from "../recycler/duration";
 import type { DstChange } from "./dst";
-import type { AppPlan, RotationPlan } from "./rotation-plan";
+import type { AppPlan, Horizon, RotationPlan } from "./rotation-plan";
 import { isoUtc, offsetLabel, wallLabel } from "./time-format";
 import { formatOffset } from "./zone";
 
@@ -28,26 +28,30 @@ function list(times: readonly string[], max = 4): string {
     : `${times.slice(0, max).join(", ")} and ${times.length - max} more`;
 }
 
+function inWindow(change: DstChange, runs: DstChange["skipped"]): string {
+  if (!change.windowed) return "";
+  const n = runs.filter((r) => r.inWindow).length;
+  return n === 0 ? ", none inside a window" : `, ${n} inside a window`;
+}
+
 /** What one change of offset does to the schedule, in a sentence. */
 export function describeDst(change: DstChange): string {
   const head = `${change.date} ${change.wallBefore} → ${change.wallAfter} (${formatOffset(change.offsetBeforeMs)} → ${formatOffset(change.offsetAfterMs)})`;
   const effects: string[] = [];
   if (change.skipped.length > 0) {
-    const usable = change.skipped.filter((s) => s.inWindow).length;
     effects.push(
-      `skips ${plural(change.skipped.length, "run")} (${list(change.skipped.map((s) => s.time))}: that time does not exist)${usable > 0 ? `, ${usable} inside a window` : ", none inside a window"}`,
+      `skips ${plural(change.skipped.length, "run")} (${list(change.skipped.map((s) => s.time))}: that time does not exist)${inWindow(change, change.skipped)}`,
     );
   }
   if (change.doubled.length > 0) {
-    const usable = change.doubled.filter((s) => s.inWindow).length;
     effects.push(
-      `runs ${list(change.doubled.map((s) => s.time))} twice (once at each offset)${usable > 0 ? `, ${usable} inside a window` : ", none inside a window"}`,
+      `runs ${list(change.doubled.map((s) => s.time))} twice (once at each offset)${inWindow(change, change.doubled)}`,
     );
   }
   return `${head}: ${effects.length > 0 ? effects.join("; ") : "no run of the schedule is affected"}`;
 }
 
-function appBlock(app: AppPlan, runs: number, ceiling: string): string[] {
+function appBlock(app: AppPlan, runs: number, ceiling: string, horizon: Horizon): string[] {
   const head = `${app.name} (namespace ${app.namespace}, ${plural(app.replicas, "replica")})`;
   const r = app.rotation;
   if (!r) return [head, ...rows([["rotation", "disabled: pods live until something else replaces them"]])];
@@ -64,7 +68,7 @@ function appBlock(app: AppPlan, runs: number, ceiling: string): string[] {
     );
     if (bound.worst) {
       boundRows.push(
-        `worst case: a pod due ${wallLabel(bound.worst.dueAt, zone)} is rotated by the run at ${wallLabel(bound.worst.rotatedBy, zone)} (${zone})`,
+        `worst case: a pod due ${bound.worst.dueAt === horizon.from ? "at the horizon's start" : `just after the run at ${wallLabel(bound.worst.dueAt, zone)}`} waits for the run at ${wallLabel(bound.worst.rotatedBy, zone)} (${zone})`,
       );
     }
     if (bound.runsNeeded > 1)
@@ -123,7 +127,7 @@ export function summaryTable(plan: RotationPlan): string[] {
     app.name,
     app.status,
     app.bound && Number.isFinite(app.bound.boundMs) ? formatDuration(app.bound.boundMs) : "never",
-    app.finding ? "FLAGGED" : "ok",
+    app.finding ? "FLAGGED" : app.status === "disabled" ? "-" : "ok",
     app.usable[0] === undefined ? "-" : isoUtc(app.usable[0]),
     app.dst.length === 0
       ? "-"
@@ -146,7 +150,7 @@ export function formatPlanText(plan: RotationPlan, runs: number): string {
     `horizon: ${isoUtc(plan.horizon.from)} to ${isoUtc(plan.horizon.to)} (${plural(days, "day")}); bounds are for pods due in it; ceiling ${plan.ceiling.duration} (rule ${plan.ceiling.rule})`,
     "",
   ];
-  for (const app of plan.apps) lines.push(...appBlock(app, runs, plan.ceiling.duration), "");
+  for (const app of plan.apps) lines.push(...appBlock(app, runs, plan.ceiling.duration, plan.horizon), "");
   lines.push(...summaryTable(plan), "", BOUND_ASSUMPTIONS);
   return lines.join("\n") + "\n";
 }
