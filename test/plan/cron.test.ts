@@ -109,4 +109,25 @@ describe("runsBetween: what the controller runs around a change of offset", () =
       new Array(7).fill(900_000),
     );
   });
+
+  it("skips 05:00 on both of Lord Howe Island's half-hour changes, as robfig's hour loop does", () => {
+    const days = (from: string, to: string) =>
+      runsBetween(
+        parseCron("0 5 * * *"),
+        "Australia/Lord_Howe",
+        at(from) - 3 * 86_400_000,
+        at(from),
+        at(to),
+      ).map(iso);
+    assert.deepEqual(days("2024-10-04T00:00:00+0000", "2024-10-08T00:00:00+0000"), [
+      "2024-10-04T18:30:00.000Z",
+      "2024-10-06T18:00:00.000Z",
+      "2024-10-07T18:00:00.000Z",
+    ]);
+    assert.deepEqual(days("2024-04-05T00:00:00+0000", "2024-04-09T00:00:00+0000"), [
+      "2024-04-05T18:00:00.000Z",
+      "2024-04-07T18:30:00.000Z",
+      "2024-04-08T18:30:00.000Z",
+    ]);
+  });
 });
