@@ -67,7 +67,7 @@ export = async () => {
     /** Per app: where it runs, how it is reached and how its pods rotate. */
     apps: Object.fromEntries(
       deployed.map(({ spec, app }) => {
-        const rotation = describeRotation(spec.rotation);
+        const rotation = describeRotation(spec.rotation, spec.replicas);
         return [
           spec.name,
           {

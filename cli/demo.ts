@@ -6,6 +6,10 @@ import type { AppSpec } from "../components/app-spec";
 import { describeRotation } from "../components/rotation";
 import { checkSources, formatText, type CheckResult } from "../policies/index";
 import { describeDuration } from "../recycler/duration";
+import { runsNeeded } from "../plan/rotation-bound";
+import { horizonOf, planEnvironment, type RotationPlan } from "../plan/rotation-plan";
+import { summaryTable } from "../plan/text";
+import { isoUtc } from "../plan/time-format";
 import { EXIT_USAGE } from "./exit-codes";
 import { loadOrReport, processIo, writeRendered, type Io } from "./render";
 
@@ -30,7 +34,7 @@ export function demoCommand(io: Io = processIo): Command {
     });
 }
 
-export function runDemo(options: DemoOptions, io: Io = processIo): number {
+export function runDemo(options: DemoOptions, io: Io = processIo, now: () => number = Date.now): number {
   const environment = loadOrReport(options.catalogDir, options.env, io);
   if (!environment) return EXIT_USAGE;
   const rendered = renderEnvironment(environment);
@@ -42,7 +46,8 @@ export function runDemo(options: DemoOptions, io: Io = processIo): number {
   }
   // The same check `rotor check out/<env>` runs, over the files just written.
   const check = checkSources(rendered.files.map((f) => ({ name: join(out, f.path), text: f.content })));
-  io.stdout.write(summarize(environment, rendered, out, check).join("\n") + "\n");
+  const plan = planEnvironment(environment, horizonOf(Math.floor(now() / 60_000) * 60_000, 7));
+  io.stdout.write(summarize(environment, rendered, out, check, plan).join("\n") + "\n");
   return check.exitCode;
 }
 
@@ -52,6 +57,7 @@ export function summarize(
   rendered: RenderedEnvironment,
   out: string,
   check: CheckResult,
+  plan: RotationPlan,
 ): string[] {
   const lines = [
     `rotor: environment ${environment.name} (${environment.files.join(" + ")})`,
@@ -60,6 +66,11 @@ export function summarize(
     "",
   ];
   for (const { spec } of environment.apps) lines.push(...describeApp(spec), "");
+  lines.push(
+    `plan for the next 7 days from ${isoUtc(plan.horizon.from)} (rotor plan --env ${environment.name} for runs, windows and DST):`,
+    ...summaryTable(plan).map((line) => `  ${line}`),
+    "",
+  );
   lines.push(
     `next: npx rotor render --env <name> for another environment, or pulumi up -s ${environment.name} against a cluster (README).`,
   );
@@ -83,7 +94,8 @@ export function describeApp(spec: AppSpec): string[] {
   ];
   const r = spec.rotation;
   if (r.enabled) {
-    const words = describeRotation(r);
+    const words = describeRotation(r, spec.replicas);
+    const needed = runsNeeded(spec.replicas, r) ?? 1;
     const strategy =
       r.strategy === "restart" || spec.replicas === 1
         ? "rolling restart"
@@ -97,7 +109,10 @@ export function describeApp(spec: AppSpec): string[] {
         "max pod age",
         `${describeDuration(r.maxAgeMs)} plus up to ${describeDuration(r.jitterMs)} of per-pod jitter`,
       ],
-      ["max pod lifetime", `${words.maxLifetime} (age, jitter and the longest wait for the next run)`],
+      [
+        "max pod lifetime",
+        `${words.maxLifetime} (over a year, DST included: age, jitter, the longest wait for ${needed === 1 ? "the next usable run" : `${needed} usable runs`} and a late start)`,
+      ],
     );
   } else {
     rows.push(["rotation", "disabled: pods live until something else replaces them"]);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { checkCommand } from "./check";
 import { demoCommand } from "./demo";
+import { planCommand } from "./plan";
 import { recycleCommand } from "./recycle";
 import { renderCommand } from "./render";
 
@@ -14,7 +15,7 @@ export function buildProgram(): Command {
     .description("Declarative, zero-downtime pod rotation for Kubernetes")
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [renderCommand(), checkCommand(), recycleCommand(), demoCommand()]) {
+  for (const command of [renderCommand(), checkCommand(), recycleCommand(), planCommand(), demoCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

@@ -76,15 +76,23 @@ export function recyclerArgs(spec: RecyclerSpec): string[] {
   ];
 }
 
+/**
+ * The recycler CronJob's `startingDeadlineSeconds`: a run that starts later than this is skipped. Half the
+ * schedule's period (10s to 5m), so a late run never overlaps the next one. `rotor plan` counts it as the latest
+ * a run can start.
+ */
+export function recyclerStartingDeadlineSeconds(schedule: string, timeZone: string): number {
+  const periodSeconds = Math.floor(shortestPeriodMs(schedule, timeZone) / 1000);
+  return Math.max(10, Math.min(300, Math.floor(periodSeconds / 2)));
+}
+
 /** Builds a recycler's objects. The CronJob runs the bundled recycler from the ConfigMap in a pinned Node image. */
 export function buildRecyclerManifests(spec: RecyclerSpec, bundle: RecyclerBundle): RecyclerManifests {
   const selector = { "app.kubernetes.io/name": "pod-recycler", "app.kubernetes.io/instance": spec.name };
   const labels = objectLabels(selector, "pod-recycler", { partOf: spec.partOf });
   const metadata = () => ({ name: spec.name, namespace: spec.namespace, labels: { ...labels } });
   const r = spec.rotation;
-  const periodSeconds = Math.floor(shortestPeriodMs(r.schedule, r.timeZone) / 1000);
-  // A run that starts this late is skipped: half the period, so a late run never overlaps the next one.
-  const startingDeadlineSeconds = Math.max(10, Math.min(300, Math.floor(periodSeconds / 2)));
+  const startingDeadlineSeconds = recyclerStartingDeadlineSeconds(r.schedule, r.timeZone);
   const activeDeadlineSeconds =
     r.maxRotationsPerRun * Math.ceil(r.readyTimeoutMs / 1000) + RUN_OVERHEAD_SECONDS;
 

@@ -4,6 +4,7 @@ import { checkSchedule, describeSchedule, profileSchedule } from "./schedule";
 import { DURATION_RULE, describeDuration, formatDuration, parseDuration } from "../recycler/duration";
 import { MIN_MAX_AGE_MS } from "../recycler/settings";
 import { checkTimeZone, parseWindow, type Window } from "../recycler/window";
+import { REFERENCE_YEAR, rotationBound } from "../plan/rotation-bound";
 
 /** The Node.js image the recycler runs in: official, pinned by version, with a non-root `node` user (UID 1000). */
 export const DEFAULT_RECYCLER_IMAGE = "docker.io/library/node:24.11.1-alpine3.22";
@@ -166,16 +167,43 @@ export function resolveRotation(
   };
 }
 
+const referenceBounds = new Map<string, number>();
+
+/**
+ * The longest a pod can live with this rotation and replica count, over a whole reference year (every
+ * daylight-saving change included), computed by `rotor plan`'s exact bound (plan/rotation-bound.ts); memoised, as
+ * many apps share a rotation. Infinity when pods are never rotated.
+ */
+export function maxPodLifetimeMs(spec: RotationSpec, replicas: number): number {
+  if (!spec.enabled || spec.suspend || spec.dryRun) return Infinity;
+  const key = JSON.stringify([
+    spec.schedule,
+    spec.timeZone,
+    spec.windows,
+    spec.maxAgeMs,
+    spec.jitterMs,
+    spec.maxRotationsPerRun,
+    spec.strategy,
+    replicas,
+  ]);
+  let ms = referenceBounds.get(key);
+  if (ms === undefined) {
+    ms = rotationBound(spec, replicas, REFERENCE_YEAR).bound?.boundMs ?? Infinity;
+    referenceBounds.set(key, ms);
+  }
+  return ms;
+}
+
 /** The rotation in words, for summaries: schedule, windows and the longest a pod can live. */
-export function describeRotation(spec: RotationSpec): {
+export function describeRotation(
+  spec: RotationSpec,
+  replicas: number,
+): {
   schedule: string;
   maxLifetime: string;
   maxLifetimeMs: number;
 } {
-  const windows = spec.windows.map((w) => parseWindow(w)).filter((w): w is Window => typeof w !== "string");
-  const profile = profileSchedule(spec.schedule, spec.timeZone, windows);
-  // A due pod waits at most for the next in-window run; jitter and maxAge come first.
-  const maxLifetimeMs = spec.maxAgeMs + spec.jitterMs + profile.longestGapMs;
+  const maxLifetimeMs = maxPodLifetimeMs(spec, replicas);
   const within = spec.windows.length > 0 ? `, only ${spec.windows.join(" and ")}` : "";
   return {
     schedule: `${describeSchedule(spec.schedule, spec.timeZone)}${within}`,

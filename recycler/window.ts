@@ -106,8 +106,12 @@ export function localTime(ms: number, timeZone: string): { day: number; minutes:
 
 /** Whether instant `ms` falls in one of `windows` in `timeZone`; no windows means always. */
 export function inWindows(ms: number, timeZone: string, windows: readonly Window[]): boolean {
-  if (windows.length === 0) return true;
-  const { day, minutes } = localTime(ms, timeZone);
+  return windows.length === 0 || inWindowsAt(localTime(ms, timeZone), windows);
+}
+
+/** Whether a local weekday (0 = Monday) and minute of the day fall in one of `windows`; no windows means always. */
+export function inWindowsAt(local: { day: number; minutes: number }, windows: readonly Window[]): boolean {
+  const { day, minutes } = local;
   const yesterday = (day + 6) % 7;
   return windows.some((w) => {
     if (w.start < w.end) return w.days.has(day) && minutes >= w.start && minutes < w.end;

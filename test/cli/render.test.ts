@@ -93,7 +93,10 @@ describe("rotor demo (npm start)", () => {
   it("renders the default environment and summarises each app in words", () => {
     const out = join(mkdtempSync(join(tmpdir(), "rotor-demo-")), "dev");
     const io = capture();
-    assert.equal(runDemo({ env: "dev", catalogDir: "environments", out }, io), 0);
+    assert.equal(
+      runDemo({ env: "dev", catalogDir: "environments", out }, io, () => Date.parse("2024-03-28T09:30:20Z")),
+      0,
+    );
     const lines = io.out().split("\n");
     assert.equal(lines[0], "rotor: environment dev (environments/base.yaml + environments/dev.yaml)");
     assert.equal(
@@ -109,7 +112,17 @@ describe("rotor demo (npm start)", () => {
       "  disruption budget  at most 1 of 2 pods down at a time; unready pods can always be replaced",
       "  rotation           every 10 minutes (Etc/UTC); 1 eviction per run",
       "  max pod age        6 hours plus up to 36 minutes of per-pod jitter",
-      "  max pod lifetime   6 hours 46 minutes (age, jitter and the longest wait for the next run)",
+      // 6h + 36m jitter + 20m for the 2 runs that rotate 2 pods one at a time + a 5m late start.
+      "  max pod lifetime   7 hours 1 minute (over a year, DST included: age, jitter, the longest wait for 2 usable runs and a late start)",
+    ]);
+    const plan = lines.indexOf(
+      "plan for the next 7 days from 2024-03-28T09:30:00Z (rotor plan --env dev for runs, windows and DST):",
+    );
+    assert.deepEqual(lines.slice(plan + 1, plan + 5), [
+      "  APP           STATUS    BOUND  CEILING 7d  NEXT RUN (UTC)        DST CHANGES",
+      "  catalog-api   rotating  7h1m   ok          2024-03-28T09:30:00Z  -",
+      "  order-worker  rotating  7h1m   ok          2024-03-28T09:30:00Z  -",
+      "  storefront    rotating  7h1m   ok          2024-03-28T09:30:00Z  -",
     ]);
   });
 

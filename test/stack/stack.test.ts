@@ -92,7 +92,9 @@ describe("stack program", () => {
       rotation: {
         maxAge: "48h",
         schedule: "every 20 minutes, Monday through Thursday (America/New_York), only Mon-Thu 09:00-16:00",
-        maxPodLifetime: "5 days 23 hours 20 minutes",
+        // 48h + 6h jitter + 3 runs (3 pods, 1 per run) from Thu 15:00 EDT to Mon 09:00 EST across the fall-back
+        // weekend (3d19h) + a 5m late start.
+        maxPodLifetime: "6 days 1 hour 5 minutes",
       },
     });
   });
