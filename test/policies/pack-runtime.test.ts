@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { KubeObject } from "../../policies/model";
+import { hangGuard } from "../helpers/hang-guard";
 import { objects } from "./helpers";
 import { resourceFor } from "./pulumi-args";
 
@@ -90,17 +91,14 @@ before(async () => {
   });
   let stderr = "";
   pack.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the pack printed no port within 60 s: ${stderr}`)),
-      60_000,
-    );
-    pack.stdout!.once("data", (chunk: Buffer) => {
-      clearTimeout(timer);
-      resolve(Number(chunk.toString().trim()));
-    });
-    pack.once("exit", (code) => reject(new Error(`the pack exited with ${code}: ${stderr}`)));
-  });
+  const port = await hangGuard(
+    new Promise<number>((resolve, reject) => {
+      pack.stdout!.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      pack.once("exit", (code) => reject(new Error(`the pack exited with ${code}: ${stderr}`)));
+    }),
+    "the policy pack to print its port",
+    () => stderr,
+  );
   client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 });
 

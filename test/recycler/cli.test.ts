@@ -13,6 +13,7 @@ import { recycle, recycleCommand } from "../../cli/recycle";
 import { recyclerBundle } from "../../recycler/bundle";
 import type { RecyclerReport } from "../../recycler/report";
 import { KubeSimulator, SystemSimClock } from "../../simulator";
+import { HANG_GUARD_MS } from "../helpers/hang-guard";
 import { DAY, HOUR, NS, seedApp, startHarness } from "./harness";
 
 const run = promisify(execFile);
@@ -180,8 +181,11 @@ describe("the bundled recycler as its own process", () => {
         "3",
       ];
       const env = { PATH: process.env.PATH ?? "", POD_NAME: "web-recycler-28391-abcde" };
+      // Real time on both sides: the recycler's own bounds (30 s per request, 10m per replacement) apply, and a
+      // run that hangs past the guard is killed.
+      const options = { env, timeout: HANG_GUARD_MS };
 
-      const dry = await run(process.execPath, [...args, "--dry-run"], { env });
+      const dry = await run(process.execPath, [...args, "--dry-run"], options);
       const dryLines = dry.stdout
         .trim()
         .split("\n")
@@ -191,7 +195,7 @@ describe("the bundled recycler as its own process", () => {
       assert.equal(dryReport.plan?.length, 2);
       assert.equal(sim.log.requests.filter((r) => r.method !== "GET").length, 0);
 
-      const real = await run(process.execPath, args, { env });
+      const real = await run(process.execPath, args, options);
       const report = real.stdout
         .trim()
         .split("\n")

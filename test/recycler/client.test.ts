@@ -247,15 +247,20 @@ describe("KubeClient over loopback", () => {
   });
 
   it("bounds a hanging request with the clock and retries it", async () => {
-    let n = 0;
-    handler = (_q, res) => {
-      if (n++ === 0) return; // never answers
-      json(res, 200, { ok: 1 });
-    };
     const { c, clock } = client();
+    let n = 0;
+    const timedOut: string[][] = [];
+    handler = (_q, res) => {
+      // The first request is held: never answered, and its bound passes on the clock.
+      if (n++ === 0) timedOut.push(clock.timeOutPending());
+      else json(res, 200, { ok: 1 });
+    };
     const t0 = clock.now();
     assert.deepEqual(await c.request("GET", "/x"), { ok: 1 });
+    assert.deepEqual(timedOut, [["GET /x (30000 ms)"]]);
     assert.equal(clock.now() - t0, 30_000 + 1000, "one request timeout plus one backoff");
+    assert.deepEqual(clock.sleeps, [1000]);
+    assert.equal(c.requests, 2);
     c.close();
   });
 
@@ -306,27 +311,21 @@ describe("KubeClient over loopback", () => {
   });
 
   it("streams watch events and reports a clean end", async () => {
+    const modified = JSON.stringify({
+      type: "MODIFIED",
+      object: { metadata: { name: "a", resourceVersion: "6" } },
+    });
+    let sendRest = () => {};
     handler = (req, res) => {
       assert.match(req.url ?? "", /watch=true/);
       res.writeHead(200, { "Content-Type": "application/json" });
+      // One write: a whole event and the start of the next, whose rest is sent once the client has read this.
       res.write(
-        JSON.stringify({ type: "ADDED", object: { metadata: { name: "a", resourceVersion: "5" } } }) + "\n",
+        JSON.stringify({ type: "ADDED", object: { metadata: { name: "a", resourceVersion: "5" } } }) +
+          "\n" +
+          modified.slice(0, 20),
       );
-      res.write(
-        JSON.stringify({ type: "MODIFIED", object: { metadata: { name: "a", resourceVersion: "6" } } }).slice(
-          0,
-          20,
-        ),
-      );
-      setTimeout(() => {
-        res.write(
-          JSON.stringify({
-            type: "MODIFIED",
-            object: { metadata: { name: "a", resourceVersion: "6" } },
-          }).slice(20) + "\n",
-        );
-        res.end();
-      }, 10);
+      sendRest = () => res.end(modified.slice(20) + "\n");
     };
     const { c } = client();
     const events: WatchEvent<{ metadata: { name: string } }>[] = [];
@@ -335,7 +334,10 @@ describe("KubeClient over loopback", () => {
         "/api/v1/namespaces/shop/pods",
         { resourceVersion: "4" },
         {
-          onEvent: (e) => events.push(e),
+          onEvent: (e) => {
+            events.push(e);
+            if (e.type === "ADDED") sendRest();
+          },
           onClose: resolve,
         },
       );

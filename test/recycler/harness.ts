@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeSimulator, VirtualClock, type KubeSimulatorOptions, type RequestRecord } from "../../simulator";
+import { HANG_GUARD_MS } from "../helpers/hang-guard";
 import { loadKubeconfigYaml } from "../../recycler/index";
 import { recyclerRoleRules } from "../../recycler/rbac";
 import type { LogEntry, RecyclerReport } from "../../recycler/report";
@@ -34,7 +35,8 @@ export interface HarnessOptions extends Omit<KubeSimulatorOptions, "clock"> {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const clock = new VirtualClock(options.startMs ?? START);
+  // Server I/O that stays open this long is a hang, not a busy machine (the clock's own default is 20 s).
+  const clock = new VirtualClock(options.startMs ?? START, { stallRealMs: HANG_GUARD_MS });
   const { recyclerTokens, ...simOptions } = options;
   const rest: Omit<HarnessOptions, "recyclerTokens" | "startMs"> = { ...simOptions };
   delete (rest as { startMs?: number }).startMs;

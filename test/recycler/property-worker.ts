@@ -1,8 +1,9 @@
 /**
  * Runs a share of the recycler's property-based scenarios (fast-check) and prints one JSON line with the
- * outcome. Spawned by properties.test.ts, one process per core: `node --import tsx property-worker.ts <runs> <seed>`.
+ * outcome. Spawned by property-run.ts, one shard per process: `node --import tsx property-worker.ts <runs> <seed>`.
  */
 import fc from "fast-check";
+import { HangError, hangGuard } from "../helpers/hang-guard";
 import { runScenario, type Scenario } from "./scenario";
 
 const maybe = <T>(arb: fc.Arbitrary<T>, freq = 1): fc.Arbitrary<T | undefined> =>
@@ -107,7 +108,16 @@ async function main(): Promise<void> {
     fc.integer({ min: 1, max: 1_000_000 }),
     async (scenario, simSeed) => {
       scenarios++;
-      const outcome = await runScenario(scenario, simSeed);
+      // A hang is not shrunk (every shrink step would hang too): report the scenario and stop.
+      const outcome = await hangGuard(
+        runScenario(scenario, simSeed),
+        `scenario ${scenarios} to finish`,
+      ).catch((error: unknown) => {
+        if (!(error instanceof HangError)) throw error;
+        const counterexample = JSON.stringify([scenario, simSeed]);
+        process.stdout.write(`${JSON.stringify({ failed: true, error: error.message, counterexample })}\n`);
+        process.exit(1);
+      });
       for (const r of outcome.reports) results[r.result] = (results[r.result] ?? 0) + 1;
       if (outcome.violations.length > 0) throw new Error(outcome.violations.join("\n"));
     },

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TimeoutError } from "../../recycler/clock";
 import { KubeSimulator, SystemSimClock, VirtualClock } from "../../simulator";
+import { HANG_GUARD_MS } from "../helpers/hang-guard";
 import type { Pod } from "../../simulator";
 import { TestClient } from "./client";
 import { T0, at, ready, withSim, type Harness, type List } from "./helpers";
@@ -160,7 +161,8 @@ describe("SystemSimClock", () => {
       token: "t",
       defaultLifecycle: { startupMs: 5, readyDelayMs: 5, terminationMs: 5 },
     });
-    const client = new TestClient({ url: sim.url, token: "t", clock });
+    // Real time: the request's bound is only a hang guard.
+    const client = new TestClient({ url: sim.url, token: "t", clock, timeoutMs: HANG_GUARD_MS });
     try {
       sim.seedDeployment({
         namespace: "apps",
@@ -173,7 +175,8 @@ describe("SystemSimClock", () => {
       const [victim] = sim.pods("apps");
       assert.equal((await client.evict("apps", victim.metadata.name!)).status, 201);
       // Poll (no assertion on how long it takes): the replacement becomes Ready and the victim goes.
-      for (let i = 0; i < 500; i++) {
+      const giveUp = performance.now() + HANG_GUARD_MS;
+      while (performance.now() < giveUp) {
         const pods = sim.pods("apps");
         if (
           pods.length === 2 &&
@@ -194,14 +197,15 @@ describe("SystemSimClock", () => {
 
   it("fires and cancels timers and times out operations in real time", async () => {
     const clock = new SystemSimClock();
-    // The clock's timers are unref'd (a forgotten simulator must not keep a process alive): hold the loop open.
-    const keepAlive = setTimeout(() => {}, 10_000);
+    // The clock's timers are unref'd (a forgotten simulator must not keep a process alive): hold the loop open,
+    // for however long a busy machine takes to fire a 2 ms timer.
+    const keepAlive = setInterval(() => {}, 1000);
     const fired = await new Promise<string>((resolve) => {
       const cancelled = clock.setTimer(clock.now() + 1, () => resolve("cancelled one fired"));
       clock.cancelTimer(cancelled);
       clock.setTimer(clock.now() + 2, () => resolve("fired"));
     });
-    clearTimeout(keepAlive);
+    clearInterval(keepAlive);
     assert.equal(fired, "fired");
     await assert.rejects(clock.withTimeout(new Promise(() => {}), 1, "x"), TimeoutError);
     assert.deepEqual(await clock.runActors([() => Promise.resolve(1), () => Promise.resolve(2)]), [1, 2]);

@@ -8,6 +8,7 @@ import {
   type KubeSimulatorOptions,
   type Pod,
 } from "../../simulator";
+import { HANG_GUARD_MS } from "../helpers/hang-guard";
 import { TestClient } from "./client";
 
 /** 2026-01-05T10:00:00Z, a Monday: the virtual epoch of the tests. */
@@ -24,7 +25,8 @@ export async function withSim<T>(
   options: Omit<KubeSimulatorOptions, "clock"> & { clientToken?: string },
   fn: (h: Harness) => Promise<T>,
 ): Promise<T> {
-  const clock = new VirtualClock(T0);
+  // Server I/O that stays open this long is a hang, not a busy machine (the clock's own default is 20 s).
+  const clock = new VirtualClock(T0, { stallRealMs: HANG_GUARD_MS });
   const sim = await KubeSimulator.start({ token: "t0k3n", ...options, clock });
   const client = new TestClient({
     url: sim.url,

@@ -15,8 +15,22 @@ interface StackRun {
   readonly outputs: Record<string, any>;
 }
 
-/** Runs the stack program under mocks in its own process, with the stack's Pulumi.<stack>.yaml config. */
+const runs = new Map<string, StackRun>();
+
+/**
+ * Runs the stack program under mocks in its own process, with the stack's Pulumi.<stack>.yaml config; once per
+ * stack and environment (each run loads the Pulumi SDK, seconds of CPU).
+ */
 function runStack(stack: string, environment?: string): StackRun {
+  const key = `${stack}:${environment ?? ""}`;
+  const known = runs.get(key);
+  if (known) return known;
+  const run = spawnStack(stack, environment);
+  runs.set(key, run);
+  return run;
+}
+
+function spawnStack(stack: string, environment?: string): StackRun {
   const program = join(root, "test", "fixtures", "programs", "stack.ts");
   const args = ["--import", "tsx", program, stack, ...(environment ? [environment] : [])];
   const run = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
