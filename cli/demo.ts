@@ -7,7 +7,7 @@ import { describeRotation } from "../components/rotation";
 import { checkSources, formatText, type CheckResult } from "../policies/index";
 import { describeDuration } from "../recycler/duration";
 import { EXIT_USAGE } from "./exit-codes";
-import { loadOrReport, processIo, writeRendered, type Io } from "./render";
+import { loadOrReport, processIo, writeReporting, type Io } from "./render";
 
 /** The environment `npm start` shows when none is named. */
 export const DEFAULT_ENVIRONMENT = "dev";
@@ -35,11 +35,7 @@ export function runDemo(options: DemoOptions, io: Io = processIo): number {
   if (!environment) return EXIT_USAGE;
   const rendered = renderEnvironment(environment);
   const out = options.out ?? join("out", environment.name);
-  const refusal = writeRendered(out, rendered);
-  if (refusal) {
-    io.stderr.write(`rotor: ${refusal}\n`);
-    return EXIT_USAGE;
-  }
+  if (!writeReporting(out, rendered, io)) return EXIT_USAGE;
   // The same check `rotor check out/<env>` runs, over the files just written.
   const check = checkSources(rendered.files.map((f) => ({ name: join(out, f.path), text: f.content })));
   io.stdout.write(summarize(environment, rendered, out, check).join("\n") + "\n");

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { CatalogError, loadEnvironmentByName, type Environment } from "../catalog";
 import { renderEnvironment, type RenderedEnvironment } from "../catalog/render";
 import { EXIT_USAGE } from "./exit-codes";
+import { writeRendered } from "./render-dir";
 
 /** Where output goes; tests pass their own. */
 export interface Io {
@@ -12,9 +12,6 @@ export interface Io {
 }
 
 export const processIo: Io = { stdout: process.stdout, stderr: process.stderr };
-
-/** Lists the files a render wrote, so the next render can remove the ones it no longer produces. */
-const MARKER = ".rotor-render";
 
 export interface RenderOptions {
   readonly env: string;
@@ -64,35 +61,17 @@ export function runRender(options: RenderOptions, io: Io = processIo): number {
     return 0;
   }
   const out = options.out ?? join("out", environment.name);
-  const refusal = writeRendered(out, rendered);
-  if (refusal) {
-    io.stderr.write(`rotor: ${refusal}\n`);
-    return EXIT_USAGE;
-  }
+  if (!writeReporting(out, rendered, io)) return EXIT_USAGE;
   io.stdout.write(
     `rendered ${rendered.objects.length} objects for ${environment.apps.length} apps of ${environment.name} into ${out}\n`,
   );
   return 0;
 }
 
-/**
- * Writes rendered files into `dir`, replacing what an earlier render wrote there (so an app removed from the
- * catalog disappears from Git too). Refuses a non-empty directory rotor did not write; returns why.
- */
-export function writeRendered(dir: string, rendered: RenderedEnvironment): string | undefined {
-  const marker = join(dir, MARKER);
-  if (existsSync(dir)) {
-    const entries = readdirSync(dir);
-    if (entries.length > 0 && !existsSync(marker)) {
-      return `${dir} is not empty and was not written by rotor render (no ${MARKER} file). Choose an empty or new directory, or remove it.`;
-    }
-    if (existsSync(marker)) {
-      const previous = readFileSync(marker, "utf8").split("\n").filter(Boolean);
-      for (const file of previous) rmSync(join(dir, file), { force: true });
-    }
-  }
-  mkdirSync(dir, { recursive: true });
-  for (const file of rendered.files) writeFileSync(join(dir, file.path), file.content);
-  writeFileSync(marker, rendered.files.map((f) => f.path).join("\n") + "\n");
-  return undefined;
+/** Writes the render into `out`, printing each warning and a refusal on stderr; false when render refused. */
+export function writeReporting(out: string, rendered: RenderedEnvironment, io: Io): boolean {
+  const result = writeRendered(out, rendered);
+  for (const warning of result.warnings) io.stderr.write(`rotor: warning: ${warning}\n`);
+  if (result.refusal) io.stderr.write(`rotor: ${result.refusal}\n`);
+  return result.refusal === undefined;
 }

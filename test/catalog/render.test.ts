@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { loadEnvironmentByName } from "../../catalog";
 import { renderEnvironment, type KubeObject } from "../../catalog/render";
-import { writeRendered } from "../../cli/render";
 import { schemaErrorsFor, SCHEMA_VERSIONS } from "../helpers/openapi";
 
 const environments = ["dev", "staging", "prod"];
@@ -93,31 +89,5 @@ describe("render", () => {
     );
     const namespace = byKind(rendered.objects, "Namespace")[0];
     assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
-  });
-
-  it("replaces what an earlier render wrote and removes files it no longer produces", () => {
-    const dir = mkdtempSync(join(tmpdir(), "rotor-render-"));
-    const full = render("dev");
-    assert.equal(writeRendered(dir, full), undefined);
-    const fewer = { ...full, files: full.files.filter((f) => f.path !== "storefront.yaml") };
-    assert.equal(writeRendered(dir, fewer), undefined);
-    assert.deepEqual(readdirSync(dir).sort(), [
-      ".rotor-render",
-      "catalog-api.yaml",
-      "kustomization.yaml",
-      "namespaces.yaml",
-      "order-worker.yaml",
-    ]);
-    assert.equal(readFileSync(join(dir, "catalog-api.yaml"), "utf8"), full.files[1]?.content);
-  });
-
-  it("refuses a non-empty directory it did not write, and changes nothing there", () => {
-    const dir = mkdtempSync(join(tmpdir(), "rotor-render-"));
-    writeFileSync(join(dir, "mine.yaml"), "kind: Keep\n");
-    assert.equal(
-      writeRendered(dir, render("dev")),
-      `${dir} is not empty and was not written by rotor render (no .rotor-render file). Choose an empty or new directory, or remove it.`,
-    );
-    assert.deepEqual(readdirSync(dir), ["mine.yaml"]);
   });
 });
