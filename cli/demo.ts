@@ -51,7 +51,7 @@ export function summarize(
 ): string[] {
   const lines = [
     `rotor: environment ${environment.name} (${environment.files.join(" + ")})`,
-    `rendered ${rendered.objects.length} objects for ${environment.apps.length} apps into ${out}/ (kustomization.yaml lists the files)`,
+    `rendered ${rendered.objects.length} objects for ${environment.apps.length} apps into ${out}/ (Kustomization lists the files)`,
     `checked with ${check.rules.length} rules: ${formatText(check).trimEnd().split("\n").join("\n  ")}`,
     "",
   ];

@@ -133,13 +133,19 @@ export interface RotatingAppArgs {
   readonly podAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Rotation settings for the PodRecycler. */
   readonly rotation?: RotationArgs;
+  /**
+   * ConfigMap with the recycler script, shared by the namespace's recyclers: a RecyclerScript's `configMapName`.
+   * @default the app's PodRecycler makes its own
+   */
+  readonly recyclerScriptConfigMap?: pulumi.Input<string>;
 }
 
-// The args and the catalog's zod schema must name the same fields; this fails to compile when they drift.
+// The args and the catalog's zod schema must name the same fields; this fails to compile when they drift. The
+// script ConfigMap is wiring between components, not a setting of the app, so the catalog does not have it.
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]
   ? true
   : never;
-const argsMatchSchema: SameKeys<RotatingAppArgs, AppInput> = true;
+const argsMatchSchema: SameKeys<Omit<RotatingAppArgs, "recyclerScriptConfigMap">, AppInput> = true;
 void argsMatchSchema;
 
 /**
@@ -177,8 +183,9 @@ export class RotatingApp extends pulumi.ComponentResource {
   constructor(name: string, args: RotatingAppArgs, opts?: pulumi.ComponentResourceOptions) {
     // Args stay out of super(): registering Output-valued component inputs leaks promises (pulumi/pulumi#23953).
     super("rotor:index:RotatingApp", name, {}, opts);
+    const { recyclerScriptConfigMap, ...appArgs } = args;
     const spec = resolveSpec(
-      args,
+      appArgs,
       (plain) => resolveApp(name, plain),
       (problems) => new pulumi.ResourceError(problemsMessage("RotatingApp", name, problems), this),
     );
@@ -237,6 +244,7 @@ export class RotatingApp extends pulumi.ComponentResource {
           dryRun: rotation((r) => r.dryRun),
           suspend: rotation((r) => r.suspend),
           image: rotation((r) => r.image),
+          ...(recyclerScriptConfigMap === undefined ? {} : { scriptConfigMap: recyclerScriptConfigMap }),
         },
         { parent: this, dependsOn: [this.deployment, this.podDisruptionBudget] },
       );

@@ -29,15 +29,17 @@ describe("rotor render", () => {
     const out = join(mkdtempSync(join(tmpdir(), "rotor-cli-")), "dev");
     const io = capture();
     assert.equal(runRender({ env: "dev", catalogDir: "environments", out }, io), 0);
-    assert.equal(io.out(), `rendered 28 objects for 3 apps of dev into ${out}\n`);
+    assert.equal(io.out(), `rendered 26 objects for 3 apps of dev into ${out}\n`);
     assert.equal(io.err(), "");
+    // In the order `kubectl apply -f` reads them (by name): the Namespace, the script, then the apps.
     assert.deepEqual(readdirSync(out).sort(), [
       ".rotor-render",
-      "catalog-api.yaml",
-      "kustomization.yaml",
-      "namespaces.yaml",
-      "order-worker.yaml",
-      "storefront.yaml",
+      "00-namespaces.yaml",
+      "01-recycler-shop-dev.yaml",
+      "Kustomization",
+      "app-catalog-api.yaml",
+      "app-order-worker.yaml",
+      "app-storefront.yaml",
     ]);
   });
 
@@ -45,7 +47,7 @@ describe("rotor render", () => {
     const io = capture();
     assert.equal(runRender({ env: "staging", catalogDir: "environments", stdout: true }, io), 0);
     const docs = parseAllDocuments(io.out()) as { toJS(): { kind: string } }[];
-    assert.equal(docs.length, 28);
+    assert.equal(docs.length, 26);
     assert.equal(docs.filter((d) => d.toJS().kind === "CronJob").length, 3);
   });
 
@@ -70,7 +72,13 @@ describe("rotor render", () => {
     assert.equal(run.status, 0, run.stderr);
     const io = capture();
     runRender({ env: "prod", catalogDir: "environments", stdout: true }, io);
-    const files = ["namespaces.yaml", "catalog-api.yaml", "order-worker.yaml", "storefront.yaml"];
+    const files = [
+      "00-namespaces.yaml",
+      "01-recycler-shop-prod.yaml",
+      "app-catalog-api.yaml",
+      "app-order-worker.yaml",
+      "app-storefront.yaml",
+    ];
     const header =
       "# Rendered by rotor from environments/base.yaml, environments/prod.yaml. Do not edit: change the catalog and render again.\n";
     assert.equal(
@@ -96,10 +104,7 @@ describe("rotor demo (npm start)", () => {
     assert.equal(runDemo({ env: "dev", catalogDir: "environments", out }, io), 0);
     const lines = io.out().split("\n");
     assert.equal(lines[0], "rotor: environment dev (environments/base.yaml + environments/dev.yaml)");
-    assert.equal(
-      lines[1],
-      `rendered 28 objects for 3 apps into ${out}/ (kustomization.yaml lists the files)`,
-    );
+    assert.equal(lines[1], `rendered 26 objects for 3 apps into ${out}/ (Kustomization lists the files)`);
     const storefront = lines.indexOf(
       "storefront (namespace shop-dev, image ghcr.io/acme/storefront:2.15.0-rc.1)",
     );

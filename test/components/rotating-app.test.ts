@@ -31,13 +31,14 @@ describe("RotatingApp", () => {
       "kubernetes:apps/v1:Deployment shop-deployment",
       "kubernetes:batch/v1:CronJob shop-recycler-cronjob",
       "kubernetes:coordination.k8s.io/v1:Lease shop-recycler-lease",
-      "kubernetes:core/v1:ConfigMap shop-recycler-script",
+      "kubernetes:core/v1:ConfigMap shop-recycler-script-configmap",
       "kubernetes:core/v1:Service shop-service",
       "kubernetes:core/v1:ServiceAccount shop-recycler-sa",
       "kubernetes:policy/v1:PodDisruptionBudget shop-pdb",
       "kubernetes:rbac.authorization.k8s.io/v1:Role shop-recycler-role",
       "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding shop-recycler-rolebinding",
       "rotor:index:PodRecycler shop-recycler",
+      "rotor:index:RecyclerScript shop-recycler-script",
       "rotor:index:RotatingApp shop",
     ]);
     const [deployment] = ofType(mine, "kubernetes:apps/v1:Deployment");
@@ -131,16 +132,39 @@ describe("RotatingApp", () => {
     const app = new components.RotatingApp("owned", base);
     const urn = await valueOf(app.urn);
     const recyclerUrn = await valueOf(app.recycler!.urn);
+    const scriptUrn = await valueOf(app.recycler!.script!.urn);
     await settled();
     const children = forApp("owned").filter((r) => r.type !== "rotor:index:RotatingApp");
-    assert.equal(children.length, 10);
+    assert.equal(children.length, 11);
     for (const child of children) {
-      const expected = child.name.startsWith("owned-recycler-") ? recyclerUrn : urn;
+      const expected =
+        child.name === "owned-recycler-script-configmap"
+          ? scriptUrn
+          : child.name.startsWith("owned-recycler-")
+            ? recyclerUrn
+            : urn;
       assert.equal(child.parent, expected, child.name);
     }
     const deployment = ofType(forApp("owned"), "kubernetes:apps/v1:Deployment")[0];
     assert.deepEqual(deployment?.ignoreChanges, [
       'spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]',
+    ]);
+  });
+
+  it("mounts the namespace's shared recycler script when given its ConfigMap, and makes none of its own", async () => {
+    const app = new components.RotatingApp("sharing", {
+      ...base,
+      recyclerScriptConfigMap: "rotor-recycler-0123abcd",
+    });
+    await valueOf(app.spec);
+    await settled();
+    const mine = forApp("sharing");
+    assert.equal(app.recycler?.script, undefined);
+    assert.deepEqual(ofType(mine, "kubernetes:core/v1:ConfigMap"), []);
+    assert.deepEqual(ofType(mine, "rotor:index:RecyclerScript"), []);
+    const cronJob = ofType(mine, "kubernetes:batch/v1:CronJob")[0];
+    assert.deepEqual(cronJob?.inputs.spec.jobTemplate.spec.template.spec.volumes, [
+      { name: "script", configMap: { name: "rotor-recycler-0123abcd", defaultMode: 0o444 } },
     ]);
   });
 

@@ -48,7 +48,7 @@ describe("stack program", () => {
         "kubernetes:apps/v1:Deployment": apps,
         "kubernetes:batch/v1:CronJob": apps,
         "kubernetes:coordination.k8s.io/v1:Lease": apps,
-        "kubernetes:core/v1:ConfigMap": apps,
+        "kubernetes:core/v1:ConfigMap": 1,
         "kubernetes:core/v1:Namespace": 1,
         "kubernetes:core/v1:Service": apps,
         "kubernetes:core/v1:ServiceAccount": apps,
@@ -56,6 +56,7 @@ describe("stack program", () => {
         "kubernetes:rbac.authorization.k8s.io/v1:Role": apps,
         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": apps,
         "rotor:index:PodRecycler": apps,
+        "rotor:index:RecyclerScript": 1,
         "rotor:index:RotatingApp": apps,
       });
 
