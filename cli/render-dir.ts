@@ -11,6 +11,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import type { RenderedEnvironment } from "../catalog/render";
 
 /**
@@ -142,6 +143,63 @@ export function writeRendered(dir: string, rendered: RenderedEnvironment): Write
   for (const file of rendered.files) writeNoFollow(join(dir, file.path), file.content);
   writeNoFollow(markerPath, rendered.files.map((f) => f.path).join("\n") + "\n");
   return { warnings: previous.warnings };
+}
+
+/** What `rotor render --check` found: the files a render would change, and a unified diff of them. */
+export interface RenderDiff {
+  /** File names (relative to the directory) a render would write, change or remove, in apply order. */
+  readonly changed: readonly string[];
+  readonly diff: string;
+}
+
+/** Longest line the diff shows in full; the minified recycler script is one line of about 56 KB. */
+const SHOWN_LINE_MAX = 200;
+
+function shorten(line: string): string {
+  if (line.length <= SHOWN_LINE_MAX) return line;
+  return `${line.slice(0, SHOWN_LINE_MAX)}... (${line.length - SHOWN_LINE_MAX} more characters)`;
+}
+
+/** A file's content as a diff reads it: missing is empty; anything but a regular file is said in words. */
+function currentContent(path: string): { text: string; exists: boolean } {
+  const kind = entryKind(path);
+  if (kind === "absent") return { text: "", exists: false };
+  if (kind === "file") return { text: readFileSync(path, "utf8"), exists: true };
+  return { text: `(${KIND_WORDS[kind]}: rotor render would refuse to write here)\n`, exists: true };
+}
+
+/**
+ * Compares a committed render with a fresh one without writing anything: every file the render writes (the marker
+ * too) must have the same bytes, and no file the old marker lists that the render no longer writes may remain.
+ */
+export function diffRendered(dir: string, rendered: RenderedEnvironment): RenderDiff {
+  const wanted = new Map(rendered.files.map((f) => [f.path, f.content]));
+  wanted.set(MARKER, rendered.files.map((f) => f.path).join("\n") + "\n");
+  const markerPath = join(dir, MARKER);
+  const stale =
+    entryKind(markerPath) === "file"
+      ? markerEntries(dir, readFileSync(markerPath, "utf8")).removable.filter((f) => !wanted.has(f))
+      : [];
+  const changed: string[] = [];
+  const patches: string[] = [];
+  const compare = (name: string, next: string | undefined) => {
+    const current = currentContent(join(dir, name));
+    if (next !== undefined && current.exists && current.text === next) return;
+    changed.push(name);
+    const patch = createTwoFilesPatch(
+      current.exists ? `a/${name}` : "/dev/null",
+      next === undefined ? "/dev/null" : `b/${name}`,
+      current.text,
+      next ?? "",
+      undefined,
+      undefined,
+      { context: 3, headerOptions: FILE_HEADERS_ONLY },
+    );
+    patches.push(patch.split("\n").map(shorten).join("\n"));
+  };
+  for (const [name, content] of wanted) compare(name, content);
+  for (const name of stale) compare(name, undefined);
+  return { changed, diff: patches.join("") };
 }
 
 function isDirectory(path: string): boolean {

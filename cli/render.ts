@@ -2,8 +2,8 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { CatalogError, loadEnvironmentByName, type Environment } from "../catalog";
 import { renderEnvironment, type RenderedEnvironment } from "../catalog/render";
-import { EXIT_USAGE } from "./exit-codes";
-import { writeRendered } from "./render-dir";
+import { EXIT_FAILURE, EXIT_USAGE } from "./exit-codes";
+import { diffRendered, writeRendered } from "./render-dir";
 
 /** Where output goes; tests pass their own. */
 export interface Io {
@@ -18,6 +18,7 @@ export interface RenderOptions {
   readonly catalogDir: string;
   readonly out?: string;
   readonly stdout?: boolean;
+  readonly check?: boolean;
 }
 
 /** `rotor render`: writes an environment's manifests for GitOps tools, or prints them. */
@@ -28,6 +29,7 @@ export function renderCommand(io: Io = processIo): Command {
     .option("--catalog-dir <dir>", "directory holding the catalog files", "environments")
     .option("--out <dir>", "output directory (default: out/<env>)")
     .option("--stdout", "print one multi-document YAML stream instead of writing files")
+    .option("--check", "write nothing; exit 1 with a diff when --out differs from a fresh render (for CI)")
     .action((options: RenderOptions) => {
       process.exitCode = runRender(options, io);
     });
@@ -46,8 +48,17 @@ export function loadOrReport(catalogDir: string, env: string, io: Io): Environme
   }
 }
 
-/** Runs a render and returns the exit code: 0 written, 2 invalid catalog or output directory. */
+/**
+ * Runs a render and returns the exit code: 0 written (or, with --check, up to date), 1 out of date (--check only),
+ * 2 invalid catalog or output directory.
+ */
 export function runRender(options: RenderOptions, io: Io = processIo): number {
+  if (options.check && options.stdout) {
+    io.stderr.write(
+      "rotor: --check compares a directory with a fresh render, so it cannot go with --stdout. Drop one of them.\n",
+    );
+    return EXIT_USAGE;
+  }
   const environment = loadOrReport(options.catalogDir, options.env, io);
   if (!environment) return EXIT_USAGE;
   const rendered = renderEnvironment(environment);
@@ -61,11 +72,29 @@ export function runRender(options: RenderOptions, io: Io = processIo): number {
     return 0;
   }
   const out = options.out ?? join("out", environment.name);
+  if (options.check) return checkRendered(out, rendered, options, io);
   if (!writeReporting(out, rendered, io)) return EXIT_USAGE;
   io.stdout.write(
     `rendered ${rendered.objects.length} objects for ${environment.apps.length} apps of ${environment.name} into ${out}\n`,
   );
   return 0;
+}
+
+/** `rotor render --check`: prints the diff a render would make to `out` and says how to bring it up to date. */
+function checkRendered(out: string, rendered: RenderedEnvironment, options: RenderOptions, io: Io): number {
+  const { changed, diff } = diffRendered(out, rendered);
+  if (changed.length === 0) {
+    io.stdout.write(`${out} is up to date with the catalog (${rendered.files.length + 1} files)\n`);
+    return 0;
+  }
+  io.stdout.write(diff);
+  const again = ["rotor render --env", options.env];
+  if (options.catalogDir !== "environments") again.push("--catalog-dir", options.catalogDir);
+  again.push("--out", out);
+  io.stderr.write(
+    `rotor: ${out} is out of date: ${changed.length} file${changed.length === 1 ? "" : "s"} differ${changed.length === 1 ? "s" : ""} from a fresh render (${changed.join(", ")}). Run \`${again.join(" ")}\` and commit the result.\n`,
+  );
+  return EXIT_FAILURE;
 }
 
 /** Writes the render into `out`, printing each warning and a refusal on stderr; false when render refused. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -94,6 +94,122 @@ describe("rotor render", () => {
     const missing = rotor("render");
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /error: required option '--env <name>' not specified/);
+  });
+});
+
+describe("rotor render --check", () => {
+  const rendered = (out: string) => {
+    assert.equal(runRender({ env: "dev", catalogDir: "environments", out }, capture()), 0);
+    return Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), "utf8")]));
+  };
+
+  it("exits 0 and writes nothing when the committed render is identical", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "rotor-check-")), "dev");
+    const before = rendered(out);
+    const io = capture();
+    assert.equal(runRender({ env: "dev", catalogDir: "environments", out, check: true }, io), 0);
+    assert.equal(io.out(), `${out} is up to date with the catalog (7 files)\n`);
+    assert.equal(io.err(), "");
+    assert.deepEqual(rendered(out), before);
+  });
+
+  it("exits 1 with a unified diff of each changed line, and writes nothing", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "rotor-check-")), "dev");
+    const files = rendered(out);
+    const storefront = files["app-storefront.yaml"] ?? "";
+    const edited = storefront.replace(
+      "image: ghcr.io/acme/storefront:2.15.0-rc.1",
+      "image: ghcr.io/acme/storefront:2.14.0",
+    );
+    assert.notEqual(edited, storefront);
+    writeFileSync(join(out, "app-storefront.yaml"), edited);
+    writeFileSync(join(out, "app-gone.yaml"), "kind: Gone\n");
+    writeFileSync(join(out, ".rotor-render"), files[".rotor-render"] + "app-gone.yaml\n");
+    const io = capture();
+    assert.equal(runRender({ env: "dev", catalogDir: "environments", out, check: true }, io), 1);
+    assert.equal(
+      io.out(),
+      [
+        "--- a/app-storefront.yaml",
+        "+++ b/app-storefront.yaml",
+        "@@ -64,7 +64,7 @@",
+        "             - pod-template-hash",
+        "       containers:",
+        "         - name: storefront",
+        "-          image: ghcr.io/acme/storefront:2.14.0",
+        "+          image: ghcr.io/acme/storefront:2.15.0-rc.1",
+        "           ports:",
+        "             - name: http",
+        "               containerPort: 8080",
+        "--- a/.rotor-render",
+        "+++ b/.rotor-render",
+        "@@ -4,4 +4,3 @@",
+        " app-order-worker.yaml",
+        " app-storefront.yaml",
+        " Kustomization",
+        "-app-gone.yaml",
+        "--- a/app-gone.yaml",
+        "+++ /dev/null",
+        "@@ -1,1 +0,0 @@",
+        "-kind: Gone",
+        "",
+      ].join("\n"),
+    );
+    assert.equal(
+      io.err(),
+      `rotor: ${out} is out of date: 3 files differ from a fresh render (app-storefront.yaml, .rotor-render, app-gone.yaml). Run \`rotor render --env dev --out ${out}\` and commit the result.\n`,
+    );
+    assert.equal(readFileSync(join(out, "app-storefront.yaml"), "utf8"), edited);
+    assert.ok(readdirSync(out).includes("app-gone.yaml"));
+  });
+
+  it("counts every file as new when --out does not exist, and creates nothing", () => {
+    const parent = mkdtempSync(join(tmpdir(), "rotor-check-"));
+    const io = capture();
+    const code = runRender(
+      { env: "dev", catalogDir: "environments", out: join(parent, "dev"), check: true },
+      io,
+    );
+    assert.equal(code, 1);
+    assert.match(io.out(), /^--- \/dev\/null\n\+\+\+ b\/00-namespaces\.yaml\n@@ -0,0 \+1,11 @@\n/);
+    assert.match(
+      io.err(),
+      /is out of date: 7 files differ from a fresh render \(00-namespaces\.yaml, 01-recycler-shop-dev\.yaml, app-catalog-api\.yaml, app-order-worker\.yaml, app-storefront\.yaml, Kustomization, \.rotor-render\)/,
+    );
+    assert.deepEqual(readdirSync(parent), []);
+  });
+
+  it("shortens the recycler script's long line in the diff", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "rotor-check-")), "dev");
+    const files = rendered(out);
+    const script = files["01-recycler-shop-dev.yaml"] ?? "";
+    writeFileSync(
+      join(out, "01-recycler-shop-dev.yaml"),
+      script.replace('"use strict";var', '"use strict";let'),
+    );
+    const io = capture();
+    assert.equal(runRender({ env: "dev", catalogDir: "environments", out, check: true }, io), 1);
+    const changed = io
+      .out()
+      .split("\n")
+      .filter((l) => /^[-+] /.test(l));
+    assert.equal(changed.length, 2);
+    for (const l of changed)
+      assert.match(l, /^[-+] {4}"use strict";(var|let).{179}\.\.\. \(\d+ more characters\)$/);
+  });
+
+  it("refuses --check with --stdout, and runs as a flag of the real CLI", () => {
+    const io = capture();
+    assert.equal(runRender({ env: "dev", catalogDir: "environments", stdout: true, check: true }, io), 2);
+    assert.equal(
+      io.err(),
+      "rotor: --check compares a directory with a fresh render, so it cannot go with --stdout. Drop one of them.\n",
+    );
+    const out = join(mkdtempSync(join(tmpdir(), "rotor-check-")), "dev");
+    rendered(out);
+    const run = rotor("render", "--env", "dev", "--out", out, "--check");
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, `${out} is up to date with the catalog (7 files)\n`);
   });
 });
 
