@@ -97,7 +97,9 @@ export = async () => {
           {
             namespace: app.namespace,
             service: app.serviceHost,
-            replicas: spec.replicas,
+            replicas: spec.autoscaling
+              ? { min: spec.autoscaling.minReplicas, max: spec.autoscaling.maxReplicas }
+              : spec.replicas,
             image: spec.image,
             rotation: spec.rotation.enabled
               ? {

@@ -41,7 +41,12 @@ export interface RenderedEnvironment {
 /** Every object rotor deploys for one app, in apply order: the app, then its recycler unless rotation is off. */
 export function appObjects(spec: AppSpec, scriptConfigMap: string): KubeObject[] {
   const app = buildAppManifests(spec);
-  const objects: unknown[] = [app.deployment, app.service, app.podDisruptionBudget];
+  const objects: unknown[] = [
+    app.deployment,
+    ...(app.horizontalPodAutoscaler ? [app.horizontalPodAutoscaler] : []),
+    app.service,
+    app.podDisruptionBudget,
+  ];
   if (spec.rotation.enabled) {
     const recycler = buildRecyclerManifests({
       name: recyclerName(spec.name),

@@ -37,7 +37,11 @@ export function runDemo(options: DemoOptions, io: Io = processIo): number {
   const out = options.out ?? join("out", environment.name);
   if (!writeReporting(out, rendered, io)) return EXIT_USAGE;
   // The same check `rotor check out/<env>` runs, over the files just written.
-  const check = checkSources(rendered.files.map((f) => ({ name: join(out, f.path), text: f.content })));
+  const check = checkSources(
+    rendered.files
+      .filter((f) => f.objects.length > 0)
+      .map((f) => ({ name: join(out, f.path), text: f.content })),
+  );
   io.stdout.write(summarize(environment, rendered, out, check).join("\n") + "\n");
   return check.exitCode;
 }
@@ -73,7 +77,7 @@ export function describeApp(spec: AppSpec): string[] {
   const rows: [string, string][] = [
     [
       "replicas",
-      `${spec.replicas}; updates add ${spec.maxSurge} new pod${spec.maxSurge === 1 ? "" : "s"} before removing ${spec.maxUnavailable === 0 ? "any" : `up to ${spec.maxUnavailable}`}`,
+      `${spec.autoscaling ? `${spec.autoscaling.minReplicas} to ${spec.autoscaling.maxReplicas}, autoscaled at ${spec.autoscaling.targetCPUUtilizationPercentage}% CPU` : spec.replicas}; updates add ${spec.maxSurge} new pod${spec.maxSurge === 1 ? "" : "s"} before removing ${spec.maxUnavailable === 0 ? "any" : `up to ${spec.maxUnavailable}`}`,
     ],
     ["disruption budget", `${budget}${unhealthy}`],
   ];

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { loadEnvironmentByName } from "../../catalog";
 import { renderEnvironment, type KubeObject } from "../../catalog/render";
+import { checkSources } from "../../policies/run-check";
 import { recyclerBundle } from "../../recycler/bundle";
 import { schemaErrorsFor, SCHEMA_VERSIONS } from "../helpers/openapi";
 
@@ -153,6 +154,63 @@ describe("render", () => {
       "app-order-worker.yaml": appLine,
       "app-storefront.yaml": appLine,
     });
+  });
+
+  it("renders an autoscaled app as a HorizontalPodAutoscaler and a Deployment without replicas", async () => {
+    const rendered = renderEnvironment(loadEnvironmentByName("test/fixtures/catalog", "autoscaling"));
+    assert.deepEqual(
+      rendered.files.map((f) => f.path),
+      [
+        "00-namespaces.yaml",
+        "01-recycler-backend.yaml",
+        "01-recycler-shop.yaml",
+        "app-api.yaml",
+        "app-batch.yaml",
+        "app-web.yaml",
+        "Kustomization",
+      ],
+    );
+    const web = rendered.objects.filter((o) => o.metadata.name === "web");
+    assert.deepEqual(
+      web.map((o) => o.kind),
+      ["Deployment", "HorizontalPodAutoscaler", "Service", "PodDisruptionBudget"],
+    );
+    const deployment = web[0] as any;
+    assert.equal("replicas" in deployment.spec, false);
+    assert.deepEqual(web[1], {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "web", namespace: "shop", labels: deployment.metadata.labels },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+        minReplicas: 2,
+        maxReplicas: 6,
+        metrics: [
+          {
+            type: "Resource",
+            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
+          },
+        ],
+      },
+    });
+    const api = byKind(rendered.objects, "Deployment").find((d) => d.metadata.name === "api");
+    assert.equal(api.spec.replicas, 3);
+    for (const version of SCHEMA_VERSIONS) {
+      const errors = (await Promise.all(rendered.objects.map((o) => schemaErrorsFor(version, o)))).flat();
+      assert.deepEqual(errors, [], version);
+    }
+    // rotor's own rules accept rotor's own output: deployment-min-replicas reads the autoscaler's minimum. (The
+    // app without rotation is left out: deployment-has-recycler and rotation.enabled: false is issue 11, item 4.)
+    const check = checkSources(
+      rendered.files
+        .filter((f) => f.path !== "app-batch.yaml")
+        .map((f) => ({ name: f.path, text: f.content })),
+    );
+    assert.deepEqual(
+      check.findings.map((f) => f.message),
+      [],
+    );
+    assert.equal(check.exitCode, 0);
   });
 
   it("writes no script for a namespace without a recycler, and no namespaces when the catalog creates none", () => {

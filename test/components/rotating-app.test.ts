@@ -168,6 +168,43 @@ describe("RotatingApp", () => {
     ]);
   });
 
+  it("leaves replicas to a HorizontalPodAutoscaler when autoscaling is set", async () => {
+    const app = new components.RotatingApp("scaled", {
+      ...base,
+      namespace: "shop",
+      autoscaling: { minReplicas: pulumi.output(3), maxReplicas: 8 },
+    });
+    const spec = await valueOf(app.spec);
+    await settled();
+    const mine = forApp("scaled");
+    const deployment = ofType(mine, "kubernetes:apps/v1:Deployment")[0];
+    assert.equal("replicas" in (deployment?.inputs.spec ?? {}), false);
+    const hpas = ofType(mine, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
+    assert.deepEqual(
+      hpas.map((r) => r.name),
+      ["scaled-hpa"],
+    );
+    const built = components.buildAppManifests(spec).horizontalPodAutoscaler;
+    assert.deepEqual(hpas[0]?.inputs, {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: built?.metadata,
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "scaled" },
+        minReplicas: 3,
+        maxReplicas: 8,
+        metrics: [
+          {
+            type: "Resource",
+            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } },
+          },
+        ],
+      },
+    });
+    assert.equal(spec.replicas, 3);
+    assert.equal(app.horizontalPodAutoscaler !== undefined, true);
+  });
+
   it("accepts Outputs of other resources as args and builds the same objects", async () => {
     const ns = new k8s.core.v1.Namespace("ns-for-outputs", { metadata: { name: "from-output" } });
     const app = new components.RotatingApp("outputs", {
