@@ -3,7 +3,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { resolve } from "node:path";
 import { CatalogError, loadEnvironmentByName, type Environment } from "./catalog";
-import { buildNamespace, describeRotation, RotatingApp } from "./components";
+import {
+  buildNamespace,
+  describeRotation,
+  RecyclerScript,
+  recyclerScriptName,
+  RotatingApp,
+} from "./components";
+import { recyclerBundle } from "./recycler/bundle";
 
 /** Apps declared between two yields to the event loop; see {@link declare}. */
 const BATCH = 25;
@@ -41,15 +48,32 @@ async function declare(environment: Environment, config: pulumi.Config) {
       namespaces.set(name, new k8s.core.v1.Namespace(`namespace-${name}`, { metadata }));
     }
   }
+  // One script ConfigMap per namespace, mounted by every recycler there, as `rotor render` writes it.
+  const scripts = new Map<string, RecyclerScript>();
+  const rotating = environment.apps.filter((app) => app.spec.rotation.enabled);
+  for (const name of [...new Set(rotating.map((app) => app.spec.namespace))].sort()) {
+    const namespace = namespaces.get(name);
+    scripts.set(
+      name,
+      new RecyclerScript(
+        `recycler-script-${name}`,
+        { namespace: name },
+        namespace ? { dependsOn: [namespace] } : {},
+      ),
+    );
+  }
+  const scriptConfigMap = recyclerScriptName(recyclerBundle());
   const deployed: { app: RotatingApp; spec: Environment["apps"][number]["spec"] }[] = [];
   for (const [i, { name, input, spec }] of environment.apps.entries()) {
     if (i > 0 && i % BATCH === 0) await new Promise((resolveBatch) => setImmediate(resolveBatch));
-    const namespace = namespaces.get(spec.namespace);
-    // Plain args keep construction cheap; dependsOn orders the namespace before the app's objects.
+    const dependsOn = [namespaces.get(spec.namespace), scripts.get(spec.namespace)].filter(
+      (r) => r !== undefined,
+    );
+    // Plain args keep construction cheap; dependsOn orders the namespace and the script before the app's objects.
     const app = new RotatingApp(
       name,
-      { ...input, namespace: spec.namespace },
-      namespace ? { dependsOn: [namespace] } : {},
+      { ...input, namespace: spec.namespace, recyclerScriptConfigMap: scriptConfigMap },
+      dependsOn.length > 0 ? { dependsOn } : {},
     );
     deployed.push({ app, spec });
   }
@@ -73,7 +97,9 @@ export = async () => {
           {
             namespace: app.namespace,
             service: app.serviceHost,
-            replicas: spec.replicas,
+            replicas: spec.autoscaling
+              ? { min: spec.autoscaling.minReplicas, max: spec.autoscaling.maxReplicas }
+              : spec.replicas,
             image: spec.image,
             rotation: spec.rotation.enabled
               ? {

@@ -151,7 +151,7 @@ export function loadEnvironment(file: string): Environment {
   const defaults = deepMerge(...layers.map((l) => l.data.defaults ?? {}));
   for (const name of names) {
     const entries = layers.map((l) => (l.data.apps ?? {})[name]);
-    const merged = deepMerge(defaults, ...entries.map((e) => e ?? {}));
+    const merged = withOwnReplicaChoice(deepMerge(defaults, ...entries.map((e) => e ?? {})), entries);
     if (merged.enabled === false) continue;
     delete merged.enabled;
     const resolved = resolveApp(name, merged, namespace ?? "default");
@@ -362,6 +362,21 @@ export function deepMerge(...layers: readonly unknown[]): Record<string, unknown
     }
   }
   return out;
+}
+
+/**
+ * `replicas` and `autoscaling` are alternatives: when an app's own entries choose one, the other is dropped if it
+ * came only from defaults (so `defaults: {replicas: 4}` does not clash with one app that autoscales). Both in the
+ * app's own entries stay, and validation reports them.
+ */
+export function withOwnReplicaChoice(
+  merged: Record<string, unknown>,
+  entries: readonly unknown[],
+): Record<string, unknown> {
+  const own = (key: string) => entries.some((e) => isPlainObject(e) && e[key] !== undefined);
+  if (own("autoscaling") && !own("replicas")) delete merged.replicas;
+  if (own("replicas") && !own("autoscaling")) delete merged.autoscaling;
+  return merged;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

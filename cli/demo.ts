@@ -11,7 +11,7 @@ import { horizonOf, planEnvironment, type RotationPlan } from "../plan/rotation-
 import { summaryTable } from "../plan/text";
 import { isoUtc } from "../plan/time-format";
 import { EXIT_USAGE } from "./exit-codes";
-import { loadOrReport, processIo, writeRendered, type Io } from "./render";
+import { loadOrReport, processIo, writeReporting, type Io } from "./render";
 
 /** The environment `npm start` shows when none is named. */
 export const DEFAULT_ENVIRONMENT = "dev";
@@ -39,13 +39,13 @@ export function runDemo(options: DemoOptions, io: Io = processIo, now: () => num
   if (!environment) return EXIT_USAGE;
   const rendered = renderEnvironment(environment);
   const out = options.out ?? join("out", environment.name);
-  const refusal = writeRendered(out, rendered);
-  if (refusal) {
-    io.stderr.write(`rotor: ${refusal}\n`);
-    return EXIT_USAGE;
-  }
+  if (!writeReporting(out, rendered, io)) return EXIT_USAGE;
   // The same check `rotor check out/<env>` runs, over the files just written.
-  const check = checkSources(rendered.files.map((f) => ({ name: join(out, f.path), text: f.content })));
+  const check = checkSources(
+    rendered.files
+      .filter((f) => f.objects.length > 0)
+      .map((f) => ({ name: join(out, f.path), text: f.content })),
+  );
   const plan = planEnvironment(environment, horizonOf(Math.floor(now() / 60_000) * 60_000, 7));
   io.stdout.write(summarize(environment, rendered, out, check, plan).join("\n") + "\n");
   return check.exitCode;
@@ -61,7 +61,7 @@ export function summarize(
 ): string[] {
   const lines = [
     `rotor: environment ${environment.name} (${environment.files.join(" + ")})`,
-    `rendered ${rendered.objects.length} objects for ${environment.apps.length} apps into ${out}/ (kustomization.yaml lists the files)`,
+    `rendered ${rendered.objects.length} objects for ${environment.apps.length} apps into ${out}/ (Kustomization lists the files)`,
     `checked with ${check.rules.length} rules: ${formatText(check).trimEnd().split("\n").join("\n  ")}`,
     "",
   ];
@@ -88,7 +88,7 @@ export function describeApp(spec: AppSpec): string[] {
   const rows: [string, string][] = [
     [
       "replicas",
-      `${spec.replicas}; updates add ${spec.maxSurge} new pod${spec.maxSurge === 1 ? "" : "s"} before removing ${spec.maxUnavailable === 0 ? "any" : `up to ${spec.maxUnavailable}`}`,
+      `${spec.autoscaling ? `${spec.autoscaling.minReplicas} to ${spec.autoscaling.maxReplicas}, autoscaled at ${spec.autoscaling.targetCPUUtilizationPercentage}% CPU` : spec.replicas}; updates add ${spec.maxSurge} new pod${spec.maxSurge === 1 ? "" : "s"} before removing ${spec.maxUnavailable === 0 ? "any" : `up to ${spec.maxUnavailable}`}`,
     ],
     ["disruption budget", `${budget}${unhealthy}`],
   ];

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { CatalogError, loadEnvironmentByName, type Environment } from "../catalog";
 import { renderEnvironment, type RenderedEnvironment } from "../catalog/render";
-import { EXIT_USAGE } from "./exit-codes";
+import { EXIT_FAILURE, EXIT_USAGE } from "./exit-codes";
+import { diffRendered, writeRendered } from "./render-dir";
 
 /** Where output goes; tests pass their own. */
 export interface Io {
@@ -13,14 +13,12 @@ export interface Io {
 
 export const processIo: Io = { stdout: process.stdout, stderr: process.stderr };
 
-/** Lists the files a render wrote, so the next render can remove the ones it no longer produces. */
-const MARKER = ".rotor-render";
-
 export interface RenderOptions {
   readonly env: string;
   readonly catalogDir: string;
   readonly out?: string;
   readonly stdout?: boolean;
+  readonly check?: boolean;
 }
 
 /** `rotor render`: writes an environment's manifests for GitOps tools, or prints them. */
@@ -31,6 +29,7 @@ export function renderCommand(io: Io = processIo): Command {
     .option("--catalog-dir <dir>", "directory holding the catalog files", "environments")
     .option("--out <dir>", "output directory (default: out/<env>)")
     .option("--stdout", "print one multi-document YAML stream instead of writing files")
+    .option("--check", "write nothing; exit 1 with a diff when --out differs from a fresh render (for CI)")
     .action((options: RenderOptions) => {
       process.exitCode = runRender(options, io);
     });
@@ -49,8 +48,17 @@ export function loadOrReport(catalogDir: string, env: string, io: Io): Environme
   }
 }
 
-/** Runs a render and returns the exit code: 0 written, 2 invalid catalog or output directory. */
+/**
+ * Runs a render and returns the exit code: 0 written (or, with --check, up to date), 1 out of date (--check only),
+ * 2 invalid catalog or output directory.
+ */
 export function runRender(options: RenderOptions, io: Io = processIo): number {
+  if (options.check && options.stdout) {
+    io.stderr.write(
+      "rotor: --check compares a directory with a fresh render, so it cannot go with --stdout. Drop one of them.\n",
+    );
+    return EXIT_USAGE;
+  }
   const environment = loadOrReport(options.catalogDir, options.env, io);
   if (!environment) return EXIT_USAGE;
   const rendered = renderEnvironment(environment);
@@ -64,35 +72,35 @@ export function runRender(options: RenderOptions, io: Io = processIo): number {
     return 0;
   }
   const out = options.out ?? join("out", environment.name);
-  const refusal = writeRendered(out, rendered);
-  if (refusal) {
-    io.stderr.write(`rotor: ${refusal}\n`);
-    return EXIT_USAGE;
-  }
+  if (options.check) return checkRendered(out, rendered, options, io);
+  if (!writeReporting(out, rendered, io)) return EXIT_USAGE;
   io.stdout.write(
     `rendered ${rendered.objects.length} objects for ${environment.apps.length} apps of ${environment.name} into ${out}\n`,
   );
   return 0;
 }
 
-/**
- * Writes rendered files into `dir`, replacing what an earlier render wrote there (so an app removed from the
- * catalog disappears from Git too). Refuses a non-empty directory rotor did not write; returns why.
- */
-export function writeRendered(dir: string, rendered: RenderedEnvironment): string | undefined {
-  const marker = join(dir, MARKER);
-  if (existsSync(dir)) {
-    const entries = readdirSync(dir);
-    if (entries.length > 0 && !existsSync(marker)) {
-      return `${dir} is not empty and was not written by rotor render (no ${MARKER} file). Choose an empty or new directory, or remove it.`;
-    }
-    if (existsSync(marker)) {
-      const previous = readFileSync(marker, "utf8").split("\n").filter(Boolean);
-      for (const file of previous) rmSync(join(dir, file), { force: true });
-    }
+/** `rotor render --check`: prints the diff a render would make to `out` and says how to bring it up to date. */
+function checkRendered(out: string, rendered: RenderedEnvironment, options: RenderOptions, io: Io): number {
+  const { changed, diff } = diffRendered(out, rendered);
+  if (changed.length === 0) {
+    io.stdout.write(`${out} is up to date with the catalog (${rendered.files.length + 1} files)\n`);
+    return 0;
   }
-  mkdirSync(dir, { recursive: true });
-  for (const file of rendered.files) writeFileSync(join(dir, file.path), file.content);
-  writeFileSync(marker, rendered.files.map((f) => f.path).join("\n") + "\n");
-  return undefined;
+  io.stdout.write(diff);
+  const again = ["rotor render --env", options.env];
+  if (options.catalogDir !== "environments") again.push("--catalog-dir", options.catalogDir);
+  again.push("--out", out);
+  io.stderr.write(
+    `rotor: ${out} is out of date: ${changed.length} file${changed.length === 1 ? "" : "s"} differ${changed.length === 1 ? "s" : ""} from a fresh render (${changed.join(", ")}). Run \`${again.join(" ")}\` and commit the result.\n`,
+  );
+  return EXIT_FAILURE;
+}
+
+/** Writes the render into `out`, printing each warning and a refusal on stderr; false when render refused. */
+export function writeReporting(out: string, rendered: RenderedEnvironment, io: Io): boolean {
+  const result = writeRendered(out, rendered);
+  for (const warning of result.warnings) io.stderr.write(`rotor: warning: ${warning}\n`);
+  if (result.refusal) io.stderr.write(`rotor: ${result.refusal}\n`);
+  return result.refusal === undefined;
 }

@@ -1,4 +1,5 @@
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { IService } from "kubernetes-models/v1/Service";
 import type { IIoK8sApiCoreV1Probe as IProbe } from "kubernetes-models/v1/Probe";
@@ -11,9 +12,10 @@ import { objectLabels, selectorLabels } from "./labels";
  * what Pulumi deploys and what the GitOps render writes are the same objects by construction.
  */
 
-/** The Deployment, Service and PodDisruptionBudget of one app. */
+/** The Deployment, Service and PodDisruptionBudget of one app, and its HorizontalPodAutoscaler when it scales. */
 export interface AppManifests {
   readonly deployment: IDeployment;
+  readonly horizontalPodAutoscaler?: IHorizontalPodAutoscaler;
   readonly service: IService;
   readonly podDisruptionBudget: IPodDisruptionBudget;
 }
@@ -31,8 +33,35 @@ export function buildAppManifests(spec: AppSpec): AppManifests {
   });
   // A fresh metadata object per manifest: shared objects would alias in YAML and couple later edits.
   const metadata = () => ({ name: spec.name, namespace: spec.namespace, labels: { ...labels } });
+  const scaling = spec.autoscaling;
   return {
     deployment: buildDeployment(spec, selector, labels),
+    ...(scaling
+      ? {
+          horizontalPodAutoscaler: {
+            apiVersion: "autoscaling/v2",
+            kind: "HorizontalPodAutoscaler",
+            metadata: metadata(),
+            spec: {
+              scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: spec.name },
+              minReplicas: scaling.minReplicas,
+              maxReplicas: scaling.maxReplicas,
+              metrics: [
+                {
+                  type: "Resource",
+                  resource: {
+                    name: "cpu",
+                    target: {
+                      type: "Utilization",
+                      averageUtilization: scaling.targetCPUUtilizationPercentage,
+                    },
+                  },
+                },
+              ],
+            },
+          },
+        }
+      : {}),
     service: {
       apiVersion: "v1",
       kind: "Service",
@@ -87,7 +116,8 @@ function buildDeployment(
     kind: "Deployment",
     metadata: { name: spec.name, namespace: spec.namespace, labels },
     spec: {
-      replicas: spec.replicas,
+      // With an autoscaler, leaving replicas out lets it own the field: applying this never resets the count.
+      ...(spec.autoscaling ? {} : { replicas: spec.replicas }),
       revisionHistoryLimit: 5,
       minReadySeconds: spec.minReadySeconds,
       progressDeadlineSeconds: 600,

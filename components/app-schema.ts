@@ -114,6 +114,27 @@ export const securityContextSchema = z.strictObject({
 
 const spreadMode = z.enum(["ScheduleAnyway", "DoNotSchedule", "Off"]);
 
+/** A HorizontalPodAutoscaler on CPU: it owns the replica count, so the Deployment is rendered without one. */
+export const autoscalingSchema = z
+  .strictObject({
+    minReplicas: z.number().int().min(1).max(1000).meta({
+      description: "Fewest replicas; at least 2 unless rotation.strategy is restart.",
+    }),
+    maxReplicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .meta({ description: "Most replicas; at least minReplicas." }),
+    targetCPUUtilizationPercentage: z.number().int().min(1).max(1000).optional().meta({
+      description: "Average CPU use, in percent of the CPU request, the autoscaler aims for. Default: 80.",
+    }),
+  })
+  .meta({
+    description:
+      "Scale with a HorizontalPodAutoscaler (autoscaling/v2) instead of a fixed replicas; the Deployment then has no spec.replicas, so applying it never fights the autoscaler.",
+  });
+
 /** Every field of an app. `image` and `ports` are required once base and overlays are merged. */
 export const appSchema = z.strictObject({
   image: text("Container image, pinned by tag or digest (never latest).").regex(/^\S+$/),
@@ -129,7 +150,14 @@ export const appSchema = z.strictObject({
     .max(63)
     .optional()
     .meta({ description: "app.kubernetes.io/part-of. Default: the app name." }),
-  replicas: z.number().int().min(1).max(1000).optional().meta({ description: "Default: 2." }),
+  replicas: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .meta({ description: "Default: 2. Not with autoscaling, which owns the count." }),
+  autoscaling: autoscalingSchema.optional(),
   ports: z.array(portSchema).min(1).meta({ description: "Container ports; the Service exposes each one." }),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),

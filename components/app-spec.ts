@@ -12,6 +12,13 @@ export interface PortSpec {
   readonly protocol: "TCP" | "UDP" | "SCTP";
 }
 
+/** A HorizontalPodAutoscaler's settings, with defaults applied. */
+export interface AutoscalingSpec {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly targetCPUUtilizationPercentage: number;
+}
+
 /** One app with every default applied and every rule checked: what the manifest builders consume. */
 export interface AppSpec {
   readonly name: string;
@@ -19,7 +26,10 @@ export interface AppSpec {
   readonly image: string;
   readonly version: string;
   readonly partOf: string;
+  /** The replicas rotor plans budgets for: `replicas`, or with autoscaling its minReplicas. */
   readonly replicas: number;
+  /** Set when a HorizontalPodAutoscaler owns the replica count (the Deployment then has no spec.replicas). */
+  readonly autoscaling?: AutoscalingSpec;
   readonly ports: readonly PortSpec[];
   readonly command?: readonly string[];
   readonly args?: readonly string[];
@@ -86,7 +96,14 @@ export function resolveApp(name: string, input: unknown, defaultNamespace = "def
   }
   const app: AppInput = parsed.data;
 
-  const replicas = app.replicas ?? 2;
+  const autoscaling: AutoscalingSpec | undefined = app.autoscaling && {
+    minReplicas: app.autoscaling.minReplicas,
+    maxReplicas: app.autoscaling.maxReplicas,
+    targetCPUUtilizationPercentage: app.autoscaling.targetCPUUtilizationPercentage ?? 80,
+  };
+  // Budgets must hold at the fewest pods the app runs; rotation must keep up with the most.
+  const replicas = autoscaling?.minReplicas ?? app.replicas ?? 2;
+  const mostReplicas = autoscaling?.maxReplicas ?? replicas;
   const ports: PortSpec[] = app.ports.map((p) => ({
     name: p.name,
     containerPort: p.containerPort,
@@ -98,7 +115,7 @@ export function resolveApp(name: string, input: unknown, defaultNamespace = "def
   const preStopSleepSeconds = app.preStopSleepSeconds ?? 5;
   const terminationGracePeriodSeconds = app.terminationGracePeriodSeconds ?? 30;
   const budget = app.disruptionBudget ?? {};
-  const rotation = resolveRotation(app.rotation, { replicas });
+  const rotation = resolveRotation(app.rotation, { replicas: mostReplicas });
   problems.push(...rotation.problems.map((p) => ({ ...p, path: ["rotation", ...p.path] })));
 
   checkImage(app.image, problems);
@@ -110,7 +127,8 @@ export function resolveApp(name: string, input: unknown, defaultNamespace = "def
   }
 
   const strategy = rotation.spec?.strategy ?? app.rotation?.strategy ?? "evict";
-  if (replicas < 2 && strategy !== "restart") {
+  if (autoscaling) checkAutoscaling(autoscaling, app.replicas, strategy, problems);
+  else if (replicas < 2 && strategy !== "restart") {
     problems.push({
       path: ["replicas"],
       message: `(${replicas}) must be at least 2 for zero-downtime rotation: evicting the only pod leaves nothing to serve. Use 2 or more replicas, or set rotation.strategy: restart to start a new pod before the old one stops.`,
@@ -205,6 +223,7 @@ export function resolveApp(name: string, input: unknown, defaultNamespace = "def
       version: imageVersion(app.image),
       partOf: app.partOf ?? name,
       replicas,
+      ...(autoscaling ? { autoscaling } : {}),
       ports,
       ...(app.command ? { command: app.command } : {}),
       ...(app.args ? { args: app.args } : {}),
@@ -233,6 +252,33 @@ export function resolveApp(name: string, input: unknown, defaultNamespace = "def
       rotation: rotation.spec,
     },
   };
+}
+
+function checkAutoscaling(
+  autoscaling: AutoscalingSpec,
+  replicas: number | undefined,
+  strategy: string,
+  problems: Problem[],
+): void {
+  const { minReplicas, maxReplicas } = autoscaling;
+  if (replicas !== undefined) {
+    problems.push({
+      path: ["replicas"],
+      message: `(${replicas}) is set together with autoscaling: the HorizontalPodAutoscaler owns the replica count, and a Deployment that sets spec.replicas fights it on every apply (server-side apply conflicts on .spec.replicas). Remove replicas, or remove autoscaling.`,
+    });
+  }
+  if (minReplicas < 2 && strategy !== "restart") {
+    problems.push({
+      path: ["autoscaling", "minReplicas"],
+      message: `(${minReplicas}) must be at least 2 for zero-downtime rotation: at one replica, evicting the only pod leaves nothing to serve. Use minReplicas: 2 or more, or set rotation.strategy: restart.`,
+    });
+  }
+  if (maxReplicas < minReplicas) {
+    problems.push({
+      path: ["autoscaling", "maxReplicas"],
+      message: `(${maxReplicas}) is below autoscaling.minReplicas (${minReplicas}): the autoscaler could never run the minimum. Use maxReplicas: ${minReplicas} or more.`,
+    });
+  }
 }
 
 /** The version label value: the tag of the image, or the first 12 hex digits of its digest. */

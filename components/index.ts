@@ -6,8 +6,13 @@ export {
   type PodRecyclerArgs,
   type RecyclerRotationArgs,
 } from "./pod-recycler";
+export { RecyclerScript, resolveRecyclerScript, type RecyclerScriptArgs } from "./recycler-script";
 export {
   buildRecyclerManifests,
+  buildRecyclerScript,
+  recyclerScriptName,
+  SHARED_SCRIPT_PREFIX,
+  SCRIPT_SHA_ANNOTATION,
   recyclerArgs,
   recyclerName,
   TARGET_ANNOTATION,

@@ -5,7 +5,13 @@ import { recyclerBundle } from "../recycler/bundle";
 import { rotationSchema } from "./app-schema";
 import { lift, problemsMessage, resolveSpec } from "./inputs";
 import { show, type Problem } from "./problems";
-import { buildRecyclerManifests, type RecyclerManifests, type RecyclerSpec } from "./recycler-manifests";
+import {
+  buildRecyclerManifests,
+  recyclerScriptName,
+  type RecyclerManifests,
+  type RecyclerSpec,
+} from "./recycler-manifests";
+import { RecyclerScript } from "./recycler-script";
 import { resolveRotation } from "./rotation";
 import { zodProblems, withoutRejected } from "./zod-problems";
 
@@ -45,6 +51,11 @@ export interface PodRecyclerArgs extends RecyclerRotationArgs {
   readonly replicas?: pulumi.Input<number>;
   /** Value of app.kubernetes.io/part-of. @default the Deployment name */
   readonly partOf?: pulumi.Input<string>;
+  /**
+   * ConfigMap with the recycler script in the namespace, shared with other recyclers: a RecyclerScript's
+   * `configMapName`. @default a RecyclerScript of its own, named `<name>-<hash>`
+   */
+  readonly scriptConfigMap?: pulumi.Input<string>;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -57,6 +68,7 @@ const recyclerSchema = rotationSchema.omit({ enabled: true }).extend({
   deployment: z.string().regex(DNS_SUBDOMAIN).max(253),
   replicas: z.number().int().min(1).optional(),
   partOf: z.string().min(1).max(63).optional(),
+  scriptConfigMap: z.string().regex(DNS_SUBDOMAIN).max(253).optional(),
 });
 
 // The args and the schema must name the same fields; this fails to compile when they drift.
@@ -81,20 +93,28 @@ export function resolveRecycler(name: string, input: unknown): { spec?: Recycler
     parsed = recyclerSchema.safeParse(withoutRejected(input, parsed.error.issues));
     if (!parsed.success) return { problems };
   }
-  const { namespace, deployment, replicas, partOf, ...rotationInput } = parsed.data;
+  const { namespace, deployment, replicas, partOf, scriptConfigMap, ...rotationInput } = parsed.data;
   const rotation = resolveRotation(rotationInput, replicas === undefined ? {} : { replicas });
   problems.push(...rotation.problems);
   if (!rotation.spec || problems.length > 0) return { problems };
   return {
     problems,
-    spec: { name, namespace, deployment, partOf: partOf ?? deployment, rotation: rotation.spec },
+    spec: {
+      name,
+      namespace,
+      deployment,
+      partOf: partOf ?? deployment,
+      rotation: rotation.spec,
+      scriptConfigMap: scriptConfigMap ?? recyclerScriptName(recyclerBundle(), name),
+    },
   };
 }
 
 /**
  * Rotates the pods of an existing Deployment: a CronJob that runs rotor's recycler with its own least-privilege
- * identity (ServiceAccount, Role, RoleBinding), the recycler script in a ConfigMap, and the Lease that keeps two
- * runs from overlapping. Usable on its own or as a child of RotatingApp.
+ * identity (ServiceAccount, Role, RoleBinding) and the Lease that keeps two runs from overlapping. The script comes
+ * from the ConfigMap `scriptConfigMap` names (shared by the namespace's recyclers), or from a RecyclerScript of its
+ * own when none is given. Usable on its own or as a child of RotatingApp.
  */
 export class PodRecycler extends pulumi.ComponentResource {
   private readonly resolved: RecyclerSpec | pulumi.Output<RecyclerSpec>;
@@ -104,7 +124,8 @@ export class PodRecycler extends pulumi.ComponentResource {
   public readonly serviceAccount: k8s.core.v1.ServiceAccount;
   public readonly role: k8s.rbac.v1.Role;
   public readonly roleBinding: k8s.rbac.v1.RoleBinding;
-  public readonly configMap: k8s.core.v1.ConfigMap;
+  /** The recycler's own script ConfigMap, when no `scriptConfigMap` was given. */
+  public readonly script?: RecyclerScript;
   public readonly lease: k8s.coordination.v1.Lease;
   public readonly cronJob: k8s.batch.v1.CronJob;
 
@@ -122,7 +143,7 @@ export class PodRecycler extends pulumi.ComponentResource {
       (plain) => resolveRecycler(name, plain),
       (problems) => new pulumi.ResourceError(problemsMessage("PodRecycler", name, problems), this),
     );
-    const manifests = lift(spec, (s) => buildRecyclerManifests(s, recyclerBundle()));
+    const manifests = lift(spec, buildRecyclerManifests);
     const pick = <U>(f: (m: RecyclerManifests) => U) => lift(manifests, f) as pulumi.Input<U>;
     const meta = (o: { metadata?: unknown }) => o.metadata as k8s.types.input.meta.v1.ObjectMeta;
     // dependsOn given to the component holds for each child (Pulumi does not pass it down by itself).
@@ -153,14 +174,13 @@ export class PodRecycler extends pulumi.ComponentResource {
       },
       { ...parent, dependsOn: [this.role, this.serviceAccount] },
     );
-    this.configMap = new k8s.core.v1.ConfigMap(
-      `${name}-script`,
-      {
-        metadata: pick((m) => meta(m.configMap)),
-        data: pick((m) => m.configMap.data as Record<string, string>),
-      },
-      parent,
-    );
+    if (args.scriptConfigMap === undefined) {
+      this.script = new RecyclerScript(
+        `${name}-script`,
+        { namespace: args.namespace, namePrefix: name },
+        parent,
+      );
+    }
     // The recycler owns the Lease's spec (holder, renew time); Pulumi only makes sure it exists.
     this.lease = new k8s.coordination.v1.Lease(
       `${name}-lease`,
@@ -173,7 +193,10 @@ export class PodRecycler extends pulumi.ComponentResource {
         metadata: pick((m) => meta(m.cronJob)),
         spec: pick((m) => m.cronJob.spec as k8s.types.input.batch.v1.CronJobSpec),
       },
-      { ...parent, dependsOn: [this.roleBinding, this.configMap, this.lease] },
+      {
+        ...parent,
+        dependsOn: [this.roleBinding, this.lease, ...(this.script ? [this.script] : [])],
+      },
     );
     this.resolved = spec;
     this.cronJobName = pulumi.output(lift(spec, (s) => s.name));

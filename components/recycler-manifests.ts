@@ -12,21 +12,22 @@ import { shortestPeriodMs } from "./schedule";
 
 /** A recycler: which Deployment it rotates, how, and what its own objects are called. */
 export interface RecyclerSpec {
-  /** Name of every object of the recycler (ServiceAccount, Role, RoleBinding, ConfigMap, Lease, CronJob). */
+  /** Name of every object of the recycler (ServiceAccount, Role, RoleBinding, Lease, CronJob). */
   readonly name: string;
   readonly namespace: string;
   /** The Deployment it rotates, in the same namespace. */
   readonly deployment: string;
   readonly partOf: string;
   readonly rotation: RotationSpec;
+  /** The ConfigMap holding the recycler script, in the same namespace (see {@link buildRecyclerScript}). */
+  readonly scriptConfigMap: string;
 }
 
-/** Every object of one recycler. */
+/** Every object of one recycler; the script ConfigMap it mounts is shared, see {@link buildRecyclerScript}. */
 export interface RecyclerManifests {
   readonly serviceAccount: IServiceAccount;
   readonly role: IRole;
   readonly roleBinding: IRoleBinding;
-  readonly configMap: IConfigMap;
   readonly lease: ILease;
   readonly cronJob: ICronJob;
 }
@@ -42,6 +43,46 @@ const RUN_OVERHEAD_SECONDS = 300;
 /** Annotations the policy rules read to connect a CronJob to the Deployment it rotates. */
 export const TARGET_ANNOTATION = "rotor.dev/target-deployment";
 export const MAX_AGE_ANNOTATION = "rotor.dev/max-pod-age";
+
+/** Prefix of the script ConfigMap every recycler of a namespace shares: `rotor-recycler-<first 8 hex of sha256>`. */
+export const SHARED_SCRIPT_PREFIX = "rotor-recycler";
+/** Annotation on the script ConfigMap with the bundle's full sha256. */
+export const SCRIPT_SHA_ANNOTATION = "rotor.dev/recycler-sha256";
+
+/**
+ * The name of a script ConfigMap: a prefix and the bundle's content hash, so a new rotor version writes a new
+ * ConfigMap and every CronJob switches to it in the same apply that brings its new flags (a Job never runs a new
+ * script with old flags, or the reverse).
+ */
+export function recyclerScriptName(
+  bundle: Pick<RecyclerBundle, "sha256">,
+  prefix = SHARED_SCRIPT_PREFIX,
+): string {
+  return `${prefix}-${bundle.sha256.slice(0, 8)}`;
+}
+
+/**
+ * The ConfigMap with the bundled recycler: one per namespace, mounted (not read through the API) by every recycler
+ * CronJob there, so the Role needs no access to it. Immutable, as its name changes whenever its content does.
+ */
+export function buildRecyclerScript(namespace: string, name: string, bundle: RecyclerBundle): IConfigMap {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name,
+      namespace,
+      labels: {
+        "app.kubernetes.io/name": "pod-recycler",
+        "app.kubernetes.io/component": "pod-recycler",
+        "app.kubernetes.io/managed-by": "rotor",
+      },
+      annotations: { [SCRIPT_SHA_ANNOTATION]: bundle.sha256 },
+    },
+    immutable: true,
+    data: { [SCRIPT_FILE]: bundle.code },
+  };
+}
 
 /** The name of an app's PodRecycler and of each of its objects. */
 export function recyclerName(app: string): string {
@@ -86,8 +127,8 @@ export function recyclerStartingDeadlineSeconds(schedule: string, timeZone: stri
   return Math.max(10, Math.min(300, Math.floor(periodSeconds / 2)));
 }
 
-/** Builds a recycler's objects. The CronJob runs the bundled recycler from the ConfigMap in a pinned Node image. */
-export function buildRecyclerManifests(spec: RecyclerSpec, bundle: RecyclerBundle): RecyclerManifests {
+/** Builds a recycler's objects. The CronJob runs the bundled recycler from the script ConfigMap in a pinned Node image. */
+export function buildRecyclerManifests(spec: RecyclerSpec): RecyclerManifests {
   const selector = { "app.kubernetes.io/name": "pod-recycler", "app.kubernetes.io/instance": spec.name };
   const labels = objectLabels(selector, "pod-recycler", { partOf: spec.partOf });
   const metadata = () => ({ name: spec.name, namespace: spec.namespace, labels: { ...labels } });
@@ -110,12 +151,6 @@ export function buildRecyclerManifests(spec: RecyclerSpec, bundle: RecyclerBundl
       metadata: metadata(),
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: spec.name },
       subjects: [{ kind: "ServiceAccount", name: spec.name, namespace: spec.namespace }],
-    },
-    configMap: {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: metadata(),
-      data: { [SCRIPT_FILE]: bundle.code },
     },
     lease: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: metadata(), spec: {} },
     cronJob: {
@@ -140,11 +175,8 @@ export function buildRecyclerManifests(spec: RecyclerSpec, bundle: RecyclerBundl
             activeDeadlineSeconds,
             ttlSecondsAfterFinished: 86_400,
             template: {
-              metadata: {
-                labels: { ...labels },
-                // A new bundle changes the pod template, so the change is visible in diffs and in the Job.
-                annotations: { "rotor.dev/recycler-sha256": bundle.sha256 },
-              },
+              // The script ConfigMap's name carries the bundle's hash, so a new bundle changes the pod template.
+              metadata: { labels: { ...labels } },
               spec: {
                 serviceAccountName: spec.name,
                 automountServiceAccountToken: true,
@@ -172,7 +204,7 @@ export function buildRecyclerManifests(spec: RecyclerSpec, bundle: RecyclerBundl
                     volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }],
                   },
                 ],
-                volumes: [{ name: "script", configMap: { name: spec.name, defaultMode: 0o444 } }],
+                volumes: [{ name: "script", configMap: { name: spec.scriptConfigMap, defaultMode: 0o444 } }],
               },
             },
           },

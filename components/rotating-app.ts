@@ -78,6 +78,16 @@ export interface SecurityContextArgs {
   readonly readOnlyRootFilesystem?: pulumi.Input<boolean>;
 }
 
+/** A HorizontalPodAutoscaler on CPU. @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/ */
+export interface AutoscalingArgs {
+  /** At least 2, unless rotation.strategy is restart. */
+  readonly minReplicas: pulumi.Input<number>;
+  /** At least minReplicas. */
+  readonly maxReplicas: pulumi.Input<number>;
+  /** Average CPU use, in percent of the CPU request, to aim for. @default 80 */
+  readonly targetCPUUtilizationPercentage?: pulumi.Input<number>;
+}
+
 /** What the app's PodRecycler enforces. */
 export interface RotationArgs extends RecyclerRotationArgs {
   /** Create the PodRecycler; plain because it decides which resources exist. @default true */
@@ -92,8 +102,13 @@ export interface RotatingAppArgs {
   readonly namespace?: pulumi.Input<string>;
   /** Value of app.kubernetes.io/part-of. @default the component name */
   readonly partOf?: pulumi.Input<string>;
-  /** At least 2, unless rotation.strategy is restart. @default 2 */
+  /** At least 2, unless rotation.strategy is restart; not with autoscaling. @default 2 */
   readonly replicas?: pulumi.Input<number>;
+  /**
+   * Scale with a HorizontalPodAutoscaler, which then owns the replica count: the Deployment is declared without
+   * spec.replicas. Plain (its fields may be Outputs) because it decides whether the autoscaler exists.
+   */
+  readonly autoscaling?: AutoscalingArgs;
   /** Container ports; the Service exposes each one. */
   readonly ports: pulumi.Input<pulumi.Input<ContainerPortArgs>[]>;
   readonly command?: pulumi.Input<pulumi.Input<string>[]>;
@@ -133,13 +148,19 @@ export interface RotatingAppArgs {
   readonly podAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Rotation settings for the PodRecycler. */
   readonly rotation?: RotationArgs;
+  /**
+   * ConfigMap with the recycler script, shared by the namespace's recyclers: a RecyclerScript's `configMapName`.
+   * @default the app's PodRecycler makes its own
+   */
+  readonly recyclerScriptConfigMap?: pulumi.Input<string>;
 }
 
-// The args and the catalog's zod schema must name the same fields; this fails to compile when they drift.
+// The args and the catalog's zod schema must name the same fields; this fails to compile when they drift. The
+// script ConfigMap is wiring between components, not a setting of the app, so the catalog does not have it.
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]
   ? true
   : never;
-const argsMatchSchema: SameKeys<RotatingAppArgs, AppInput> = true;
+const argsMatchSchema: SameKeys<Omit<RotatingAppArgs, "recyclerScriptConfigMap">, AppInput> = true;
 void argsMatchSchema;
 
 /**
@@ -157,6 +178,8 @@ export class RotatingApp extends pulumi.ComponentResource {
   private readonly resolved: AppSpec | pulumi.Output<AppSpec>;
   private specOutput?: pulumi.Output<AppSpec>;
   public readonly deployment: k8s.apps.v1.Deployment;
+  /** The app's HorizontalPodAutoscaler, when autoscaling is set. */
+  public readonly horizontalPodAutoscaler?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
   public readonly service: k8s.core.v1.Service;
   public readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
   /** The app's PodRecycler, unless rotation.enabled is false. */
@@ -177,8 +200,9 @@ export class RotatingApp extends pulumi.ComponentResource {
   constructor(name: string, args: RotatingAppArgs, opts?: pulumi.ComponentResourceOptions) {
     // Args stay out of super(): registering Output-valued component inputs leaks promises (pulumi/pulumi#23953).
     super("rotor:index:RotatingApp", name, {}, opts);
+    const { recyclerScriptConfigMap, ...appArgs } = args;
     const spec = resolveSpec(
-      args,
+      appArgs,
       (plain) => resolveApp(name, plain),
       (problems) => new pulumi.ResourceError(problemsMessage("RotatingApp", name, problems), this),
     );
@@ -199,6 +223,19 @@ export class RotatingApp extends pulumi.ComponentResource {
       },
       { ...parent, ignoreChanges: RECYCLER_OWNED_FIELDS },
     );
+    if (args.autoscaling !== undefined) {
+      this.horizontalPodAutoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${name}-hpa`,
+        {
+          metadata: pick((m) => m.horizontalPodAutoscaler?.metadata as k8s.types.input.meta.v1.ObjectMeta),
+          spec: pick(
+            (m) =>
+              m.horizontalPodAutoscaler?.spec as k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec,
+          ),
+        },
+        { ...parent, dependsOn: [this.deployment] },
+      );
+    }
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
       {
@@ -224,7 +261,8 @@ export class RotatingApp extends pulumi.ComponentResource {
         {
           namespace: lift(spec, (s) => s.namespace),
           deployment: lift(spec, (s) => s.name),
-          replicas: lift(spec, (s) => s.replicas),
+          // Rotation must keep up with the most pods the app can run.
+          replicas: lift(spec, (s) => s.autoscaling?.maxReplicas ?? s.replicas),
           partOf: lift(spec, (s) => s.partOf),
           maxAge: rotation((r) => r.maxAge),
           jitter: rotation((r) => r.jitter),
@@ -237,6 +275,7 @@ export class RotatingApp extends pulumi.ComponentResource {
           dryRun: rotation((r) => r.dryRun),
           suspend: rotation((r) => r.suspend),
           image: rotation((r) => r.image),
+          ...(recyclerScriptConfigMap === undefined ? {} : { scriptConfigMap: recyclerScriptConfigMap }),
         },
         { parent: this, dependsOn: [this.deployment, this.podDisruptionBudget] },
       );

@@ -25,6 +25,8 @@ const REQUIRED_HINT: Record<string, string> = {
   command: "Add the command as a list of strings.",
   namespace: "Set the namespace, e.g. namespace: shop.",
   deployment: "Set the name of the Deployment to rotate.",
+  minReplicas: "Add the fewest replicas the autoscaler may run, e.g. minReplicas: 2.",
+  maxReplicas: "Add the most replicas the autoscaler may run, e.g. maxReplicas: 6.",
 };
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

@@ -4,6 +4,7 @@ import {
   ROLE_BINDING,
   list,
   DEPLOYMENT,
+  HPA,
   PDB,
   REPLICA_SET,
   STATEFUL_SET,
@@ -52,6 +53,7 @@ export class KubeIndex {
   private recyclerMap?: Map<string, KubeObject[]>;
   private recyclerList?: readonly KubeObject[];
   private bindingMap?: Map<string, KubeObject[]>;
+  private autoscalerMap?: Map<string, KubeObject>;
   private readonly named = new Map<string, Map<string, KubeObject>>();
 
   constructor(readonly objects: readonly KubeObject[]) {
@@ -186,6 +188,38 @@ export class KubeIndex {
       }
     }
     return this.bindingMap.get(`${namespace}/${name}`) ?? [];
+  }
+
+  /**
+   * The HorizontalPodAutoscaler that scales a workload: same namespace, `spec.scaleTargetRef` naming its kind and
+   * name in its API group (the first one, if the input has several).
+   */
+  autoscalerOf(object: KubeObject): KubeObject | undefined {
+    if (!this.autoscalerMap) {
+      this.autoscalerMap = new Map();
+      for (const hpa of this.ofType(HPA)) {
+        const target = dict(field(hpa, ["spec", "scaleTargetRef"])) ?? {};
+        if (typeof target.kind !== "string" || typeof target.name !== "string") continue;
+        const group =
+          typeof target.apiVersion === "string" && target.apiVersion.includes("/")
+            ? target.apiVersion.split("/")[0]
+            : "core";
+        const key = `${group}/${target.kind}|${namespaceOf(hpa)}/${target.name}`;
+        if (!this.autoscalerMap.has(key)) this.autoscalerMap.set(key, hpa);
+      }
+    }
+    return this.autoscalerMap.get(`${typeKey(object)}|${namespaceOf(object)}/${nameOf(object)}`);
+  }
+
+  /**
+   * The fewest pods a workload runs when healthy: its autoscaler's `minReplicas` (default 1) when one scales it,
+   * since budgets must hold at the bottom of the range, and {@link KubeIndex.replicasOf} otherwise.
+   */
+  fewestReplicasOf(object: KubeObject): number {
+    const hpa = this.autoscalerOf(object);
+    if (!hpa) return KubeIndex.replicasOf(object);
+    const min = field(hpa, ["spec", "minReplicas"]);
+    return typeof min === "number" && Number.isInteger(min) && min >= 1 ? min : 1;
   }
 
   /** How many pods a workload runs when healthy (`spec.replicas`, default 1; DaemonSets and Pods count 1). */

@@ -76,6 +76,7 @@ export const REPLICATION_CONTROLLER = "core/ReplicationController";
 export const SERVICE = "core/Service";
 export const SERVICE_ACCOUNT = "core/ServiceAccount";
 export const PDB = "policy/PodDisruptionBudget";
+export const HPA = "autoscaling/HorizontalPodAutoscaler";
 export const ROLE = "rbac.authorization.k8s.io/Role";
 export const CLUSTER_ROLE = "rbac.authorization.k8s.io/ClusterRole";
 export const ROLE_BINDING = "rbac.authorization.k8s.io/RoleBinding";
@@ -119,7 +120,7 @@ export const KNOWN_TYPES: ReadonlySet<string> = new Set([
   "networking.k8s.io/IngressClass",
   "networking.k8s.io/NetworkPolicy",
   "discovery.k8s.io/EndpointSlice",
-  "autoscaling/HorizontalPodAutoscaler",
+  HPA,
   "scheduling.k8s.io/PriorityClass",
   "storage.k8s.io/StorageClass",
   "apiextensions.k8s.io/CustomResourceDefinition",

@@ -31,7 +31,7 @@ export function allowedDisruptions(pdb: KubeObject, expected: number): number | 
 
 /** Resolves a budget against the workloads it selects in `index`. */
 export function allowanceOf(index: KubeIndex, pdb: KubeObject): Allowance | undefined {
-  const expected = index.selectedByPdb(pdb).reduce((sum, w) => sum + KubeIndex.replicasOf(w.object), 0);
+  const expected = index.selectedByPdb(pdb).reduce((sum, w) => sum + index.fewestReplicasOf(w.object), 0);
   const allowed = allowedDisruptions(pdb, expected);
   return allowed === undefined ? undefined : { allowed, expected };
 }
@@ -94,7 +94,7 @@ export const pdbAllowsDisruption: Rule = {
         selected.length === 0
           ? "whatever pods it selects"
           : selected
-              .map((w) => `${describe(w.object)} (${replicas(KubeIndex.replicasOf(w.object))})`)
+              .map((w) => `${describe(w.object)} (${replicas(index.fewestReplicasOf(w.object))})`)
               .join(", ");
       report(
         fieldName,

@@ -1,5 +1,4 @@
 import { DEPLOYMENT, describe, field, scaleIntOrPercent, show } from "../kube";
-import { KubeIndex } from "../kube-index";
 import type { Finding, Rule } from "../model";
 import { allowanceOf } from "./pdb-allows-disruption";
 
@@ -47,7 +46,7 @@ export const rollingUpdateKeepsCapacity: Rule = {
         });
         continue;
       }
-      const replicas = KubeIndex.replicasOf(deployment);
+      const replicas = index.fewestReplicasOf(deployment);
       const rawSurge = field(deployment, ["spec", "strategy", "rollingUpdate", "maxSurge"]);
       const rawUnavailable = field(deployment, ["spec", "strategy", "rollingUpdate", "maxUnavailable"]);
       const { surge, unavailable } = resolveRollingUpdate(rawSurge, rawUnavailable, replicas);

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CatalogError, loadEnvironment, loadEnvironmentByName } from "../../catalog";
+import { withOwnReplicaChoice } from "../../catalog/load";
 
 const dir = "test/fixtures/catalog";
 
@@ -174,6 +178,55 @@ describe("catalog: merging a base with an environment", () => {
       image: "ghcr.io/acme/api:2.0.0",
       ports: [{ name: "grpc", containerPort: 9090 }],
     });
+  });
+});
+
+describe("catalog: replicas or autoscaling", () => {
+  it("drops the defaults' replicas for an app that autoscales, and keeps them for the others", () => {
+    const env = loadEnvironmentByName(dir, "autoscaling");
+    const byName = Object.fromEntries(env.apps.map((a) => [a.name, a]));
+    assert.equal(byName.web?.input.replicas, undefined);
+    assert.deepEqual(byName.web?.spec.autoscaling, {
+      minReplicas: 2,
+      maxReplicas: 6,
+      targetCPUUtilizationPercentage: 70,
+    });
+    assert.equal(byName.api?.input.replicas, 3);
+    assert.equal(byName.api?.spec.autoscaling, undefined);
+  });
+
+  it("drops the defaults' autoscaling for an app that sets its own replicas", () => {
+    assert.deepEqual(
+      withOwnReplicaChoice({ replicas: 5, autoscaling: { minReplicas: 2, maxReplicas: 4 } }, [
+        { replicas: 5 },
+      ]),
+      { replicas: 5 },
+    );
+  });
+
+  it("refuses replicas and autoscaling in the app's own entry, where they are written", () => {
+    const root = mkdtempSync(join(tmpdir(), "rotor-catalog-"));
+    writeFileSync(
+      join(root, "both.yaml"),
+      [
+        "apiVersion: rotor.dev/v1alpha1",
+        "kind: Catalog",
+        "namespace: shop",
+        "apps:",
+        "  web:",
+        "    image: ghcr.io/acme/web:1.0.0",
+        "    ports: [{ name: http, containerPort: 8080 }]",
+        "    replicas: 4",
+        "    autoscaling: { minReplicas: 2, maxReplicas: 6 }",
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual(
+      problemsOf(() => loadEnvironmentByName(root, "both")),
+      [
+        `${root}/both.yaml:8:5: apps.web.replicas (4) is set together with autoscaling: the HorizontalPodAutoscaler owns the replica count, and a Deployment that sets spec.replicas fights it on every apply (server-side apply conflicts on .spec.replicas). Remove replicas, or remove autoscaling.`,
+      ],
+    );
   });
 });
 

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { loadEnvironmentByName } from "../../catalog";
 import { renderEnvironment, type KubeObject } from "../../catalog/render";
-import { writeRendered } from "../../cli/render";
+import { checkSources } from "../../policies/run-check";
+import { recyclerBundle } from "../../recycler/bundle";
 import { schemaErrorsFor, SCHEMA_VERSIONS } from "../helpers/openapi";
 
 const environments = ["dev", "staging", "prod"];
@@ -59,65 +60,184 @@ describe("render", () => {
     });
   }
 
-  it("writes one file per app, the namespaces and a kustomization listing them", () => {
+  it("writes the namespaces, one recycler script per namespace, one file per app and the kustomization", () => {
     const rendered = render("prod");
-    assert.deepEqual(
-      rendered.files.map((f) => f.path),
-      ["namespaces.yaml", "catalog-api.yaml", "order-worker.yaml", "storefront.yaml", "kustomization.yaml"],
-    );
-    const storefront = rendered.files.find((f) => f.path === "storefront.yaml");
-    const docs = parseAllDocuments(storefront?.content ?? "") as { toJS(): KubeObject }[];
-    assert.deepEqual(
-      docs.map((d) => `${d.toJS().kind}/${d.toJS().metadata.name}`),
-      [
-        "Deployment/storefront",
-        "Service/storefront",
-        "PodDisruptionBudget/storefront",
-        "ServiceAccount/storefront-recycler",
-        "Role/storefront-recycler",
-        "RoleBinding/storefront-recycler",
-        "ConfigMap/storefront-recycler",
-        "Lease/storefront-recycler",
-        "CronJob/storefront-recycler",
-      ],
-    );
+    const paths = rendered.files.map((f) => f.path);
+    assert.deepEqual(paths, [
+      "00-namespaces.yaml",
+      "01-recycler-shop-prod.yaml",
+      "app-catalog-api.yaml",
+      "app-order-worker.yaml",
+      "app-storefront.yaml",
+      "Kustomization",
+    ]);
+    // `kubectl apply -f <dir>` reads .yaml files by name: that order must be the apply order, Namespace first.
+    const yamlFiles = paths.filter((p) => p.endsWith(".yaml"));
+    assert.deepEqual([...yamlFiles].sort(), yamlFiles);
+    assert.equal(rendered.objects[0]?.kind, "Namespace");
+    const kinds = (path: string) => {
+      const file = rendered.files.find((f) => f.path === path);
+      return (parseAllDocuments(file?.content ?? "") as { toJS(): KubeObject }[]).map(
+        (d) => `${d.toJS().kind}/${d.toJS().metadata.name}`,
+      );
+    };
+    const script = `rotor-recycler-${recyclerBundle().sha256.slice(0, 8)}`;
+    assert.deepEqual(kinds("00-namespaces.yaml"), ["Namespace/shop-prod"]);
+    assert.deepEqual(kinds("01-recycler-shop-prod.yaml"), [`ConfigMap/${script}`]);
+    assert.deepEqual(kinds("app-storefront.yaml"), [
+      "Deployment/storefront",
+      "Service/storefront",
+      "PodDisruptionBudget/storefront",
+      "ServiceAccount/storefront-recycler",
+      "Role/storefront-recycler",
+      "RoleBinding/storefront-recycler",
+      "Lease/storefront-recycler",
+      "CronJob/storefront-recycler",
+    ]);
+    const storefront = rendered.files.find((f) => f.path === "app-storefront.yaml");
     assert.ok(
       storefront?.content.startsWith(
         "# Rendered by rotor from environments/base.yaml, environments/prod.yaml. Do not edit: change the catalog and render again.\n---\napiVersion: apps/v1\n",
       ),
     );
-    const kustomization = rendered.files.find((f) => f.path === "kustomization.yaml")?.content ?? "";
-    assert.match(
-      kustomization,
-      /resources:\n {2}- namespaces\.yaml\n {2}- catalog-api\.yaml\n {2}- order-worker\.yaml\n {2}- storefront\.yaml\n$/,
+    assert.equal(
+      rendered.files.find((f) => f.path === "Kustomization")?.content,
+      "# Rendered by rotor from environments/base.yaml, environments/prod.yaml. Do not edit: change the catalog and render again.\n" +
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n" +
+        "  - 00-namespaces.yaml\n  - 01-recycler-shop-prod.yaml\n  - app-catalog-api.yaml\n  - app-order-worker.yaml\n  - app-storefront.yaml\n",
     );
     const namespace = byKind(rendered.objects, "Namespace")[0];
     assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
   });
 
-  it("replaces what an earlier render wrote and removes files it no longer produces", () => {
-    const dir = mkdtempSync(join(tmpdir(), "rotor-render-"));
-    const full = render("dev");
-    assert.equal(writeRendered(dir, full), undefined);
-    const fewer = { ...full, files: full.files.filter((f) => f.path !== "storefront.yaml") };
-    assert.equal(writeRendered(dir, fewer), undefined);
-    assert.deepEqual(readdirSync(dir).sort(), [
-      ".rotor-render",
-      "catalog-api.yaml",
-      "kustomization.yaml",
-      "namespaces.yaml",
-      "order-worker.yaml",
-    ]);
-    assert.equal(readFileSync(join(dir, "catalog-api.yaml"), "utf8"), full.files[1]?.content);
+  it("keeps one copy of the recycler script per namespace, mounted by every CronJob there", () => {
+    const rendered = render("prod");
+    const bundle = recyclerBundle();
+    const copies = rendered.files.filter((f) => f.content.includes(bundle.code.slice(0, 200)));
+    assert.deepEqual(
+      copies.map((f) => f.path),
+      ["01-recycler-shop-prod.yaml"],
+    );
+    const configMap = byKind(rendered.objects, "ConfigMap")[0];
+    assert.equal(byKind(rendered.objects, "ConfigMap").length, 1);
+    assert.equal(configMap.immutable, true);
+    assert.equal(configMap.data["recycler.js"], bundle.code);
+    assert.equal(configMap.metadata.annotations["rotor.dev/recycler-sha256"], bundle.sha256);
+    const mounted = byKind(rendered.objects, "CronJob").map(
+      (c): unknown => c.spec.jobTemplate.spec.template.spec.volumes[0].configMap.name,
+    );
+    assert.deepEqual(mounted, [configMap.metadata.name, configMap.metadata.name, configMap.metadata.name]);
   });
 
-  it("refuses a non-empty directory it did not write, and changes nothing there", () => {
-    const dir = mkdtempSync(join(tmpdir(), "rotor-render-"));
-    writeFileSync(join(dir, "mine.yaml"), "kind: Keep\n");
-    assert.equal(
-      writeRendered(dir, render("dev")),
-      `${dir} is not empty and was not written by rotor render (no .rotor-render file). Choose an empty or new directory, or remove it.`,
+  it("a new recycler bundle changes the script file and one line of each app's file, nothing else", () => {
+    const environment = loadEnvironmentByName("environments", "staging");
+    const real = recyclerBundle();
+    const before = renderEnvironment(environment, { code: "old();\n", sha256: "a".repeat(64), bytes: 7 });
+    const after = renderEnvironment(environment, real);
+    const changed: Record<string, string[]> = {};
+    for (const file of after.files) {
+      const old = before.files.find((f) => f.path === file.path)?.content.split("\n") ?? [];
+      const lines = file.content.split("\n");
+      if (file.path.startsWith("01-recycler-")) {
+        if (file.content !== before.files.find((f) => f.path === file.path)?.content)
+          changed[file.path] = ["script"];
+        continue;
+      }
+      assert.equal(lines.length, old.length, file.path);
+      const diff = lines.filter((line, i) => line !== old[i]);
+      if (diff.length > 0) changed[file.path] = diff.map((line) => line.trim());
+    }
+    const appLine = [`name: rotor-recycler-${real.sha256.slice(0, 8)}`];
+    assert.deepEqual(changed, {
+      "01-recycler-shop-staging.yaml": ["script"],
+      "app-catalog-api.yaml": appLine,
+      "app-order-worker.yaml": appLine,
+      "app-storefront.yaml": appLine,
+    });
+  });
+
+  it("renders an autoscaled app as a HorizontalPodAutoscaler and a Deployment without replicas", async () => {
+    const rendered = renderEnvironment(loadEnvironmentByName("test/fixtures/catalog", "autoscaling"));
+    assert.deepEqual(
+      rendered.files.map((f) => f.path),
+      [
+        "00-namespaces.yaml",
+        "01-recycler-backend.yaml",
+        "01-recycler-shop.yaml",
+        "app-api.yaml",
+        "app-batch.yaml",
+        "app-web.yaml",
+        "Kustomization",
+      ],
     );
-    assert.deepEqual(readdirSync(dir), ["mine.yaml"]);
+    const web = rendered.objects.filter((o) => o.metadata.name === "web");
+    assert.deepEqual(
+      web.map((o) => o.kind),
+      ["Deployment", "HorizontalPodAutoscaler", "Service", "PodDisruptionBudget"],
+    );
+    const deployment = web[0] as any;
+    assert.equal("replicas" in deployment.spec, false);
+    assert.deepEqual(web[1], {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "web", namespace: "shop", labels: deployment.metadata.labels },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+        minReplicas: 2,
+        maxReplicas: 6,
+        metrics: [
+          {
+            type: "Resource",
+            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
+          },
+        ],
+      },
+    });
+    const api = byKind(rendered.objects, "Deployment").find((d) => d.metadata.name === "api");
+    assert.equal(api.spec.replicas, 3);
+    for (const version of SCHEMA_VERSIONS) {
+      const errors = (await Promise.all(rendered.objects.map((o) => schemaErrorsFor(version, o)))).flat();
+      assert.deepEqual(errors, [], version);
+    }
+    // rotor's own rules accept rotor's own output: deployment-min-replicas reads the autoscaler's minimum. (The
+    // app without rotation is left out: deployment-has-recycler and rotation.enabled: false is issue 11, item 4.)
+    const check = checkSources(
+      rendered.files
+        .filter((f) => f.path !== "app-batch.yaml")
+        .map((f) => ({ name: f.path, text: f.content })),
+    );
+    assert.deepEqual(
+      check.findings.map((f) => f.message),
+      [],
+    );
+    assert.equal(check.exitCode, 0);
+  });
+
+  it("writes no script for a namespace without a recycler, and no namespaces when the catalog creates none", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rotor-render-"));
+    writeFileSync(
+      join(dir, "two.yaml"),
+      [
+        "apiVersion: rotor.dev/v1alpha1",
+        "kind: Catalog",
+        "namespace: team-a",
+        "createNamespace: false",
+        "apps:",
+        "  web:",
+        "    image: ghcr.io/acme/web:1.0.0",
+        "    ports: [{ name: http, containerPort: 8080 }]",
+        "  batch:",
+        "    namespace: team-b",
+        "    image: ghcr.io/acme/batch:1.0.0",
+        "    ports: [{ name: http, containerPort: 8080 }]",
+        "    rotation: { enabled: false }",
+        "",
+      ].join("\n"),
+    );
+    const rendered = renderEnvironment(loadEnvironmentByName(dir, "two"));
+    assert.deepEqual(
+      rendered.files.map((f) => f.path),
+      ["01-recycler-team-a.yaml", "app-batch.yaml", "app-web.yaml", "Kustomization"],
+    );
   });
 });

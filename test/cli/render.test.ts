@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -29,15 +29,17 @@ describe("rotor render", () => {
     const out = join(mkdtempSync(join(tmpdir(), "rotor-cli-")), "dev");
     const io = capture();
     assert.equal(runRender({ env: "dev", catalogDir: "environments", out }, io), 0);
-    assert.equal(io.out(), `rendered 28 objects for 3 apps of dev into ${out}\n`);
+    assert.equal(io.out(), `rendered 26 objects for 3 apps of dev into ${out}\n`);
     assert.equal(io.err(), "");
+    // In the order `kubectl apply -f` reads them (by name): the Namespace, the script, then the apps.
     assert.deepEqual(readdirSync(out).sort(), [
       ".rotor-render",
-      "catalog-api.yaml",
-      "kustomization.yaml",
-      "namespaces.yaml",
-      "order-worker.yaml",
-      "storefront.yaml",
+      "00-namespaces.yaml",
+      "01-recycler-shop-dev.yaml",
+      "Kustomization",
+      "app-catalog-api.yaml",
+      "app-order-worker.yaml",
+      "app-storefront.yaml",
     ]);
   });
 
@@ -45,7 +47,7 @@ describe("rotor render", () => {
     const io = capture();
     assert.equal(runRender({ env: "staging", catalogDir: "environments", stdout: true }, io), 0);
     const docs = parseAllDocuments(io.out()) as { toJS(): { kind: string } }[];
-    assert.equal(docs.length, 28);
+    assert.equal(docs.length, 26);
     assert.equal(docs.filter((d) => d.toJS().kind === "CronJob").length, 3);
   });
 
@@ -70,7 +72,13 @@ describe("rotor render", () => {
     assert.equal(run.status, 0, run.stderr);
     const io = capture();
     runRender({ env: "prod", catalogDir: "environments", stdout: true }, io);
-    const files = ["namespaces.yaml", "catalog-api.yaml", "order-worker.yaml", "storefront.yaml"];
+    const files = [
+      "00-namespaces.yaml",
+      "01-recycler-shop-prod.yaml",
+      "app-catalog-api.yaml",
+      "app-order-worker.yaml",
+      "app-storefront.yaml",
+    ];
     const header =
       "# Rendered by rotor from environments/base.yaml, environments/prod.yaml. Do not edit: change the catalog and render again.\n";
     assert.equal(
@@ -89,6 +97,122 @@ describe("rotor render", () => {
   });
 });
 
+describe("rotor render --check", () => {
+  const rendered = (out: string) => {
+    assert.equal(runRender({ env: "dev", catalogDir: "environments", out }, capture()), 0);
+    return Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), "utf8")]));
+  };
+
+  it("exits 0 and writes nothing when the committed render is identical", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "rotor-check-")), "dev");
+    const before = rendered(out);
+    const io = capture();
+    assert.equal(runRender({ env: "dev", catalogDir: "environments", out, check: true }, io), 0);
+    assert.equal(io.out(), `${out} is up to date with the catalog (7 files)\n`);
+    assert.equal(io.err(), "");
+    assert.deepEqual(rendered(out), before);
+  });
+
+  it("exits 1 with a unified diff of each changed line, and writes nothing", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "rotor-check-")), "dev");
+    const files = rendered(out);
+    const storefront = files["app-storefront.yaml"] ?? "";
+    const edited = storefront.replace(
+      "image: ghcr.io/acme/storefront:2.15.0-rc.1",
+      "image: ghcr.io/acme/storefront:2.14.0",
+    );
+    assert.notEqual(edited, storefront);
+    writeFileSync(join(out, "app-storefront.yaml"), edited);
+    writeFileSync(join(out, "app-gone.yaml"), "kind: Gone\n");
+    writeFileSync(join(out, ".rotor-render"), files[".rotor-render"] + "app-gone.yaml\n");
+    const io = capture();
+    assert.equal(runRender({ env: "dev", catalogDir: "environments", out, check: true }, io), 1);
+    assert.equal(
+      io.out(),
+      [
+        "--- a/app-storefront.yaml",
+        "+++ b/app-storefront.yaml",
+        "@@ -64,7 +64,7 @@",
+        "             - pod-template-hash",
+        "       containers:",
+        "         - name: storefront",
+        "-          image: ghcr.io/acme/storefront:2.14.0",
+        "+          image: ghcr.io/acme/storefront:2.15.0-rc.1",
+        "           ports:",
+        "             - name: http",
+        "               containerPort: 8080",
+        "--- a/.rotor-render",
+        "+++ b/.rotor-render",
+        "@@ -4,4 +4,3 @@",
+        " app-order-worker.yaml",
+        " app-storefront.yaml",
+        " Kustomization",
+        "-app-gone.yaml",
+        "--- a/app-gone.yaml",
+        "+++ /dev/null",
+        "@@ -1,1 +0,0 @@",
+        "-kind: Gone",
+        "",
+      ].join("\n"),
+    );
+    assert.equal(
+      io.err(),
+      `rotor: ${out} is out of date: 3 files differ from a fresh render (app-storefront.yaml, .rotor-render, app-gone.yaml). Run \`rotor render --env dev --out ${out}\` and commit the result.\n`,
+    );
+    assert.equal(readFileSync(join(out, "app-storefront.yaml"), "utf8"), edited);
+    assert.ok(readdirSync(out).includes("app-gone.yaml"));
+  });
+
+  it("counts every file as new when --out does not exist, and creates nothing", () => {
+    const parent = mkdtempSync(join(tmpdir(), "rotor-check-"));
+    const io = capture();
+    const code = runRender(
+      { env: "dev", catalogDir: "environments", out: join(parent, "dev"), check: true },
+      io,
+    );
+    assert.equal(code, 1);
+    assert.match(io.out(), /^--- \/dev\/null\n\+\+\+ b\/00-namespaces\.yaml\n@@ -0,0 \+1,11 @@\n/);
+    assert.match(
+      io.err(),
+      /is out of date: 7 files differ from a fresh render \(00-namespaces\.yaml, 01-recycler-shop-dev\.yaml, app-catalog-api\.yaml, app-order-worker\.yaml, app-storefront\.yaml, Kustomization, \.rotor-render\)/,
+    );
+    assert.deepEqual(readdirSync(parent), []);
+  });
+
+  it("shortens the recycler script's long line in the diff", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "rotor-check-")), "dev");
+    const files = rendered(out);
+    const script = files["01-recycler-shop-dev.yaml"] ?? "";
+    writeFileSync(
+      join(out, "01-recycler-shop-dev.yaml"),
+      script.replace('"use strict";var', '"use strict";let'),
+    );
+    const io = capture();
+    assert.equal(runRender({ env: "dev", catalogDir: "environments", out, check: true }, io), 1);
+    const changed = io
+      .out()
+      .split("\n")
+      .filter((l) => /^[-+] /.test(l));
+    assert.equal(changed.length, 2);
+    for (const l of changed)
+      assert.match(l, /^[-+] {4}"use strict";(var|let).{179}\.\.\. \(\d+ more characters\)$/);
+  });
+
+  it("refuses --check with --stdout, and runs as a flag of the real CLI", () => {
+    const io = capture();
+    assert.equal(runRender({ env: "dev", catalogDir: "environments", stdout: true, check: true }, io), 2);
+    assert.equal(
+      io.err(),
+      "rotor: --check compares a directory with a fresh render, so it cannot go with --stdout. Drop one of them.\n",
+    );
+    const out = join(mkdtempSync(join(tmpdir(), "rotor-check-")), "dev");
+    rendered(out);
+    const run = rotor("render", "--env", "dev", "--out", out, "--check");
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, `${out} is up to date with the catalog (7 files)\n`);
+  });
+});
+
 describe("rotor demo (npm start)", () => {
   it("renders the default environment and summarises each app in words", () => {
     const out = join(mkdtempSync(join(tmpdir(), "rotor-demo-")), "dev");
@@ -99,10 +223,7 @@ describe("rotor demo (npm start)", () => {
     );
     const lines = io.out().split("\n");
     assert.equal(lines[0], "rotor: environment dev (environments/base.yaml + environments/dev.yaml)");
-    assert.equal(
-      lines[1],
-      `rendered 28 objects for 3 apps into ${out}/ (kustomization.yaml lists the files)`,
-    );
+    assert.equal(lines[1], `rendered 26 objects for 3 apps into ${out}/ (Kustomization lists the files)`);
     const storefront = lines.indexOf(
       "storefront (namespace shop-dev, image ghcr.io/acme/storefront:2.15.0-rc.1)",
     );

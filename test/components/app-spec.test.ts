@@ -314,6 +314,51 @@ describe("app validation: each rule refuses with field, value, rule and fix", ()
       ],
     ],
     [
+      "autoscaling with replicas",
+      { replicas: 4, autoscaling: { minReplicas: 2, maxReplicas: 6 } },
+      [
+        "replicas (4) is set together with autoscaling: the HorizontalPodAutoscaler owns the replica count, and a Deployment that sets spec.replicas fights it on every apply (server-side apply conflicts on .spec.replicas). Remove replicas, or remove autoscaling.",
+      ],
+    ],
+    [
+      "autoscaling down to one replica",
+      { autoscaling: { minReplicas: 1, maxReplicas: 4 } },
+      [
+        "autoscaling.minReplicas (1) must be at least 2 for zero-downtime rotation: at one replica, evicting the only pod leaves nothing to serve. Use minReplicas: 2 or more, or set rotation.strategy: restart.",
+      ],
+    ],
+    [
+      "autoscaling maximum below minimum",
+      { autoscaling: { minReplicas: 4, maxReplicas: 3 } },
+      [
+        "autoscaling.maxReplicas (3) is below autoscaling.minReplicas (4): the autoscaler could never run the minimum. Use maxReplicas: 4 or more.",
+      ],
+    ],
+    [
+      "autoscaling budget at the minimum",
+      { autoscaling: { minReplicas: 3, maxReplicas: 10 }, disruptionBudget: { minAvailable: 3 } },
+      [
+        "disruptionBudget.minAvailable (3) allows no voluntary disruption with 3 replicas: every eviction is refused, so rotation and node drains block forever. Use at most 2, or maxUnavailable: 1.",
+      ],
+    ],
+    [
+      "rotation cannot keep up at the autoscaling maximum",
+      {
+        autoscaling: { minReplicas: 2, maxReplicas: 20 },
+        rotation: { maxAge: "24h", schedule: "0 3 * * *", windows: [] },
+      },
+      [
+        'rotation.schedule ("0 3 * * *") cannot keep up: it allows 7 rotations a week inside the windows (7 runs × maxRotationsPerRun 1), but 20 pods with maxAge 24h need 140. Run more often, widen the windows, raise maxRotationsPerRun or lengthen maxAge.',
+      ],
+    ],
+    [
+      "autoscaling without maxReplicas",
+      { autoscaling: { minReplicas: 2 } },
+      [
+        "autoscaling.maxReplicas is required. Add the most replicas the autoscaler may run, e.g. maxReplicas: 6.",
+      ],
+    ],
+    [
       "strategy enum",
       { rotation: { strategy: "delete" } },
       ['rotation.strategy ("delete") must be one of "evict", "restart".'],
@@ -333,6 +378,11 @@ describe("app validation: each rule refuses with field, value, rule and fix", ()
 describe("app validation: the passing side of each rule", () => {
   const cases: [string, Record<string, unknown>][] = [
     ["two replicas", { replicas: 2 }],
+    ["autoscaling from two replicas", { autoscaling: { minReplicas: 2, maxReplicas: 2 } }],
+    [
+      "autoscaling from one replica with the restart strategy",
+      { autoscaling: { minReplicas: 1, maxReplicas: 3 }, rotation: { strategy: "restart" } },
+    ],
     ["one replica with the restart strategy", { replicas: 1, rotation: { strategy: "restart" } }],
     ["minAvailable below replicas", { replicas: 3, disruptionBudget: { minAvailable: 2 } }],
     ["maxUnavailable below replicas", { replicas: 3, disruptionBudget: { maxUnavailable: 2 } }],
@@ -421,6 +471,17 @@ describe("app defaults", () => {
         image: "docker.io/library/node:24.11.1-alpine3.22",
       },
     });
+  });
+
+  it("plans budgets at the autoscaler's minimum and defaults its CPU target to 80 %", () => {
+    const { spec } = resolveApp("web", { ...ok, autoscaling: { minReplicas: 3, maxReplicas: 9 } });
+    assert.equal(spec?.replicas, 3);
+    assert.deepEqual(spec?.autoscaling, {
+      minReplicas: 3,
+      maxReplicas: 9,
+      targetCPUUtilizationPercentage: 80,
+    });
+    assert.equal(resolveApp("web", ok).spec?.autoscaling, undefined);
   });
 
   it("labels the version from the tag or the digest", () => {

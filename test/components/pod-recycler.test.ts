@@ -18,6 +18,7 @@ function of(name: string): Registration[] {
 
 describe("PodRecycler", () => {
   it("rotates an existing Deployment with exactly six objects and least-privilege RBAC", async () => {
+    const script = `legacy-recycler-${recyclerBundle().sha256.slice(0, 8)}`;
     const recycler = new components.PodRecycler("legacy-recycler", {
       namespace: "billing",
       deployment: "legacy-api",
@@ -34,11 +35,12 @@ describe("PodRecycler", () => {
     assert.deepEqual(mine.map((r) => `${r.type} ${r.name}`).sort(), [
       "kubernetes:batch/v1:CronJob legacy-recycler-cronjob",
       "kubernetes:coordination.k8s.io/v1:Lease legacy-recycler-lease",
-      "kubernetes:core/v1:ConfigMap legacy-recycler-script",
+      "kubernetes:core/v1:ConfigMap legacy-recycler-script-configmap",
       "kubernetes:core/v1:ServiceAccount legacy-recycler-sa",
       "kubernetes:rbac.authorization.k8s.io/v1:Role legacy-recycler-role",
       "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding legacy-recycler-rolebinding",
       "rotor:index:PodRecycler legacy-recycler",
+      "rotor:index:RecyclerScript legacy-recycler-script",
     ]);
 
     const role = ofType(mine, "kubernetes:rbac.authorization.k8s.io/v1:Role")[0];
@@ -71,8 +73,25 @@ describe("PodRecycler", () => {
       { kind: "ServiceAccount", name: "legacy-recycler", namespace: "billing" },
     ]);
 
+    // Standalone, it makes its own script ConfigMap, named after itself so two standalone recyclers never share one.
     const configMap = ofType(mine, "kubernetes:core/v1:ConfigMap")[0];
-    assert.equal(configMap?.inputs.data["recycler.js"], recyclerBundle().code);
+    assert.deepEqual(configMap?.inputs, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: {
+        name: script,
+        namespace: "billing",
+        labels: {
+          "app.kubernetes.io/name": "pod-recycler",
+          "app.kubernetes.io/component": "pod-recycler",
+          "app.kubernetes.io/managed-by": "rotor",
+        },
+        annotations: { "rotor.dev/recycler-sha256": recyclerBundle().sha256 },
+      },
+      immutable: true,
+      data: { "recycler.js": recyclerBundle().code },
+    });
+    assert.equal(await valueOf(recycler.script!.configMapName), script);
 
     const lease = ofType(mine, "kubernetes:coordination.k8s.io/v1:Lease")[0];
     // The recycler holds the Lease and writes its run report there.
@@ -105,7 +124,7 @@ describe("PodRecycler", () => {
       runAsGroup: 1000,
       seccompProfile: { type: "RuntimeDefault" },
     });
-    assert.equal(job.template.metadata.annotations["rotor.dev/recycler-sha256"], recyclerBundle().sha256);
+    assert.equal(job.template.metadata.annotations, undefined);
     const container = pod.containers[0];
     assert.equal(container.image, "docker.io/library/node:24.11.1-alpine3.22");
     assert.deepEqual(container.command, ["node"]);
@@ -142,12 +161,48 @@ describe("PodRecycler", () => {
       requests: { cpu: "10m", memory: "64Mi" },
       limits: { memory: "128Mi" },
     });
-    assert.deepEqual(pod.volumes, [
-      { name: "script", configMap: { name: "legacy-recycler", defaultMode: 0o444 } },
-    ]);
+    assert.deepEqual(pod.volumes, [{ name: "script", configMap: { name: script, defaultMode: 0o444 } }]);
     // The recycler's pods must never match the app's selector.
     assert.equal(job.template.metadata.labels["app.kubernetes.io/name"], "pod-recycler");
     assert.equal(job.template.metadata.labels["app.kubernetes.io/instance"], "legacy-recycler");
+  });
+
+  it("mounts a shared RecyclerScript when given one, and makes no script of its own", async () => {
+    const shared = new components.RecyclerScript("team-script", { namespace: "team" });
+    const recycler = new components.PodRecycler("team-recycler", {
+      namespace: "team",
+      deployment: "api",
+      scriptConfigMap: shared.configMapName,
+    });
+    await valueOf(recycler.spec);
+    await settled();
+    const name = `rotor-recycler-${recyclerBundle().sha256.slice(0, 8)}`;
+    assert.equal(await valueOf(shared.configMapName), name);
+    assert.equal(recycler.script, undefined);
+    assert.deepEqual(
+      of("team-recycler")
+        .map((r) => r.type)
+        .filter((t) => t.includes("ConfigMap") || t.includes("Script")),
+      [],
+    );
+    const sharedMap = ofType(of("team-script"), "kubernetes:core/v1:ConfigMap");
+    assert.deepEqual(
+      sharedMap.map((r): unknown[] => [r.name, r.inputs.metadata.name, r.inputs.metadata.namespace]),
+      [["team-script-configmap", name, "team"]],
+    );
+    const cronJob = ofType(of("team-recycler"), "kubernetes:batch/v1:CronJob")[0];
+    assert.deepEqual(cronJob?.inputs.spec.jobTemplate.spec.template.spec.volumes, [
+      { name: "script", configMap: { name, defaultMode: 0o444 } },
+    ]);
+  });
+
+  it("refuses RecyclerScript args that cannot name a ConfigMap", () => {
+    assert.deepEqual(
+      components.resolveRecyclerScript({ namespace: "Team A" }).problems.map((p) => formatProblem(p)),
+      [
+        "namespace (\"Team A\") must be lowercase letters, digits and '-', starting and ending with a letter or digit.",
+      ],
+    );
   });
 
   it("starts late runs no later than half the schedule's period", async () => {
@@ -214,7 +269,7 @@ describe("PodRecycler", () => {
       "deployment (\"Web App\") must be lowercase letters, digits and '-', starting and ending with a letter or digit.",
     ]);
     assert.deepEqual(check({ enabled: true }), [
-      "enabled is not a known field. Known fields here: maxAge, jitter, schedule, timeZone, windows, maxRotationsPerRun, strategy, readyTimeout, dryRun, suspend, image, namespace, deployment, replicas, partOf.",
+      "enabled is not a known field. Known fields here: maxAge, jitter, schedule, timeZone, windows, maxRotationsPerRun, strategy, readyTimeout, dryRun, suspend, image, namespace, deployment, replicas, partOf, scriptConfigMap.",
     ]);
     assert.deepEqual(check({}, "a-name-that-is-far-too-long-to-be-the-name-of-a-cronjob"), [
       "name \"a-name-that-is-far-too-long-to-be-the-name-of-a-cronjob\" is not valid: it names the recycler's CronJob, so it must be lowercase letters, digits and '-', at most 52 characters. Choose a shorter name.",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
-import { PodRecycler, RotatingApp } from "../../components";
+import { PodRecycler, RecyclerScript, RotatingApp } from "../../components";
 import { installMocks, settled, valueOf, type Registration } from "../helpers/pulumi-mocks";
 
 let registrations: Registration[];
@@ -13,6 +13,7 @@ describe("the README's example program", () => {
   it("runs as written (with ../../components for rotor/components)", async () => {
     const provider = new k8s.Provider("prod", { context: "prod-cluster" });
     const ns = new k8s.core.v1.Namespace("payments", { metadata: { name: "payments" } }, { provider });
+    const script = new RecyclerScript("payments-script", { namespace: ns.metadata.name }, { provider });
 
     const api = new RotatingApp(
       "payments-api",
@@ -28,6 +29,7 @@ describe("the README's example program", () => {
           timeZone: "Europe/Berlin",
           windows: ["Mon-Fri 08:00-18:00"],
         },
+        recyclerScriptConfigMap: script.configMapName,
       },
       { providers: [provider] },
     );
@@ -43,8 +45,10 @@ describe("the README's example program", () => {
     const kubernetes = registrations.filter(
       (r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes",
     );
-    // Namespace + 3 app objects + 6 recycler objects + 6 objects of the standalone recycler.
+    // Namespace + the shared script + 3 app objects + 5 recycler objects + 6 objects of the standalone recycler.
     assert.equal(kubernetes.length, 16);
+    const configMaps = kubernetes.filter((r) => r.type === "kubernetes:core/v1:ConfigMap").map((r) => r.name);
+    assert.deepEqual(configMaps.sort(), ["legacy-recycler-script-configmap", "payments-script-configmap"]);
     for (const r of kubernetes) assert.match(r.provider ?? "", /::prod::prod-id$/, `${r.type} ${r.name}`);
   });
 });

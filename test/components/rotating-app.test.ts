@@ -31,13 +31,14 @@ describe("RotatingApp", () => {
       "kubernetes:apps/v1:Deployment shop-deployment",
       "kubernetes:batch/v1:CronJob shop-recycler-cronjob",
       "kubernetes:coordination.k8s.io/v1:Lease shop-recycler-lease",
-      "kubernetes:core/v1:ConfigMap shop-recycler-script",
+      "kubernetes:core/v1:ConfigMap shop-recycler-script-configmap",
       "kubernetes:core/v1:Service shop-service",
       "kubernetes:core/v1:ServiceAccount shop-recycler-sa",
       "kubernetes:policy/v1:PodDisruptionBudget shop-pdb",
       "kubernetes:rbac.authorization.k8s.io/v1:Role shop-recycler-role",
       "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding shop-recycler-rolebinding",
       "rotor:index:PodRecycler shop-recycler",
+      "rotor:index:RecyclerScript shop-recycler-script",
       "rotor:index:RotatingApp shop",
     ]);
     const [deployment] = ofType(mine, "kubernetes:apps/v1:Deployment");
@@ -131,17 +132,77 @@ describe("RotatingApp", () => {
     const app = new components.RotatingApp("owned", base);
     const urn = await valueOf(app.urn);
     const recyclerUrn = await valueOf(app.recycler!.urn);
+    const scriptUrn = await valueOf(app.recycler!.script!.urn);
     await settled();
     const children = forApp("owned").filter((r) => r.type !== "rotor:index:RotatingApp");
-    assert.equal(children.length, 10);
+    assert.equal(children.length, 11);
     for (const child of children) {
-      const expected = child.name.startsWith("owned-recycler-") ? recyclerUrn : urn;
+      const expected =
+        child.name === "owned-recycler-script-configmap"
+          ? scriptUrn
+          : child.name.startsWith("owned-recycler-")
+            ? recyclerUrn
+            : urn;
       assert.equal(child.parent, expected, child.name);
     }
     const deployment = ofType(forApp("owned"), "kubernetes:apps/v1:Deployment")[0];
     assert.deepEqual(deployment?.ignoreChanges, [
       'spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]',
     ]);
+  });
+
+  it("mounts the namespace's shared recycler script when given its ConfigMap, and makes none of its own", async () => {
+    const app = new components.RotatingApp("sharing", {
+      ...base,
+      recyclerScriptConfigMap: "rotor-recycler-0123abcd",
+    });
+    await valueOf(app.spec);
+    await settled();
+    const mine = forApp("sharing");
+    assert.equal(app.recycler?.script, undefined);
+    assert.deepEqual(ofType(mine, "kubernetes:core/v1:ConfigMap"), []);
+    assert.deepEqual(ofType(mine, "rotor:index:RecyclerScript"), []);
+    const cronJob = ofType(mine, "kubernetes:batch/v1:CronJob")[0];
+    assert.deepEqual(cronJob?.inputs.spec.jobTemplate.spec.template.spec.volumes, [
+      { name: "script", configMap: { name: "rotor-recycler-0123abcd", defaultMode: 0o444 } },
+    ]);
+  });
+
+  it("leaves replicas to a HorizontalPodAutoscaler when autoscaling is set", async () => {
+    const app = new components.RotatingApp("scaled", {
+      ...base,
+      namespace: "shop",
+      autoscaling: { minReplicas: pulumi.output(3), maxReplicas: 8 },
+    });
+    const spec = await valueOf(app.spec);
+    await settled();
+    const mine = forApp("scaled");
+    const deployment = ofType(mine, "kubernetes:apps/v1:Deployment")[0];
+    assert.equal("replicas" in (deployment?.inputs.spec ?? {}), false);
+    const hpas = ofType(mine, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
+    assert.deepEqual(
+      hpas.map((r) => r.name),
+      ["scaled-hpa"],
+    );
+    const built = components.buildAppManifests(spec).horizontalPodAutoscaler;
+    assert.deepEqual(hpas[0]?.inputs, {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: built?.metadata,
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "scaled" },
+        minReplicas: 3,
+        maxReplicas: 8,
+        metrics: [
+          {
+            type: "Resource",
+            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } },
+          },
+        ],
+      },
+    });
+    assert.equal(spec.replicas, 3);
+    assert.equal(app.horizontalPodAutoscaler !== undefined, true);
   });
 
   it("accepts Outputs of other resources as args and builds the same objects", async () => {

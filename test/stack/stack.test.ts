@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadEnvironmentByName } from "../../catalog";
+import { loadEnvironmentByName, type Environment } from "../../catalog";
 import { renderEnvironment } from "../../catalog/render";
 import type { Registration } from "../helpers/pulumi-mocks";
 
@@ -19,20 +19,27 @@ const runs = new Map<string, StackRun>();
 
 /**
  * Runs the stack program under mocks in its own process, with the stack's Pulumi.<stack>.yaml config; once per
- * stack and environment (each run loads the Pulumi SDK, seconds of CPU).
+ * stack, environment and catalog directory (each run loads the Pulumi SDK, seconds of CPU).
  */
-function runStack(stack: string, environment?: string): StackRun {
-  const key = `${stack}:${environment ?? ""}`;
+function runStack(stack: string, environment?: string, catalogDir?: string): StackRun {
+  const key = `${stack}:${environment ?? ""}:${catalogDir ?? ""}`;
   const known = runs.get(key);
   if (known) return known;
-  const run = spawnStack(stack, environment);
+  const run = spawnStack(stack, environment, catalogDir);
   runs.set(key, run);
   return run;
 }
 
-function spawnStack(stack: string, environment?: string): StackRun {
+function spawnStack(stack: string, environment?: string, catalogDir?: string): StackRun {
   const program = join(root, "test", "fixtures", "programs", "stack.ts");
-  const args = ["--import", "tsx", program, stack, ...(environment ? [environment] : [])];
+  const args = [
+    "--import",
+    "tsx",
+    program,
+    stack,
+    ...(environment ? [environment] : []),
+    ...(catalogDir ? [catalogDir] : []),
+  ];
   const run = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
   const parsed =
     run.status === 0 ? (JSON.parse(run.stdout) as Pick<StackRun, "registrations" | "outputs">) : undefined;
@@ -50,6 +57,23 @@ function countByType(registrations: readonly Registration[]): Record<string, num
   return counts;
 }
 
+/** What Pulumi registers is, object for object, what `rotor render` writes for GitOps. */
+function assertSameAsRender(run: StackRun, environment: Environment): void {
+  const rendered = renderEnvironment(environment).objects;
+  const registered = run.registrations.filter((r) => r.custom);
+  assert.equal(registered.length, rendered.length);
+  for (const object of rendered) {
+    const match = registered.find(
+      (r) =>
+        r.inputs.kind === object.kind &&
+        r.inputs.metadata?.name === object.metadata.name &&
+        r.inputs.metadata?.namespace === object.metadata.namespace,
+    );
+    assert.ok(match, `${object.kind}/${object.metadata.name} is registered`);
+    assert.deepEqual(match.inputs, object);
+  }
+}
+
 describe("stack program", () => {
   for (const stack of ["dev", "staging", "prod"]) {
     it(`deploys every app of environments/${stack}.yaml with its own stack config`, () => {
@@ -62,7 +86,7 @@ describe("stack program", () => {
         "kubernetes:apps/v1:Deployment": apps,
         "kubernetes:batch/v1:CronJob": apps,
         "kubernetes:coordination.k8s.io/v1:Lease": apps,
-        "kubernetes:core/v1:ConfigMap": apps,
+        "kubernetes:core/v1:ConfigMap": 1,
         "kubernetes:core/v1:Namespace": 1,
         "kubernetes:core/v1:Service": apps,
         "kubernetes:core/v1:ServiceAccount": apps,
@@ -70,20 +94,11 @@ describe("stack program", () => {
         "kubernetes:rbac.authorization.k8s.io/v1:Role": apps,
         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": apps,
         "rotor:index:PodRecycler": apps,
+        "rotor:index:RecyclerScript": 1,
         "rotor:index:RotatingApp": apps,
       });
 
-      // What Pulumi registers is byte for byte what `rotor render` writes for GitOps.
-      const rendered = renderEnvironment(environment).objects;
-      const registered = run.registrations.filter((r) => r.custom);
-      assert.equal(registered.length, rendered.length);
-      for (const object of rendered) {
-        const match = registered.find(
-          (r) => r.inputs.kind === object.kind && r.inputs.metadata?.name === object.metadata.name,
-        );
-        assert.ok(match, `${object.kind}/${object.metadata.name} is registered`);
-        assert.deepEqual(match.inputs, object);
-      }
+      assertSameAsRender(run, environment);
 
       assert.deepEqual(run.outputs.catalog, {
         environment: stack,
@@ -94,6 +109,33 @@ describe("stack program", () => {
       assert.equal(run.outputs.apps.storefront.service, `storefront.shop-${stack}.svc.cluster.local`);
     });
   }
+
+  it("declares autoscaled apps, several namespaces and one script per namespace with a recycler, as render writes them", () => {
+    const run = runStack("test", "autoscaling", "test/fixtures/catalog");
+    assert.equal(run.status, 0, run.stderr);
+    const environment = loadEnvironmentByName(join(root, "test", "fixtures", "catalog"), "autoscaling");
+    assert.deepEqual(countByType(run.registrations), {
+      "kubernetes:apps/v1:Deployment": 3,
+      "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 1,
+      "kubernetes:batch/v1:CronJob": 2,
+      "kubernetes:coordination.k8s.io/v1:Lease": 2,
+      "kubernetes:core/v1:ConfigMap": 2,
+      "kubernetes:core/v1:Namespace": 3,
+      "kubernetes:core/v1:Service": 3,
+      "kubernetes:core/v1:ServiceAccount": 2,
+      "kubernetes:policy/v1:PodDisruptionBudget": 3,
+      "kubernetes:rbac.authorization.k8s.io/v1:Role": 2,
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
+      "rotor:index:PodRecycler": 2,
+      "rotor:index:RecyclerScript": 2,
+      "rotor:index:RotatingApp": 3,
+    });
+    assertSameAsRender(run, environment);
+    const web = run.registrations.find(
+      (r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "web-deployment",
+    );
+    assert.equal("replicas" in (web?.inputs.spec ?? {}), false);
+  });
 
   it("reports per-app rotation outputs in words", () => {
     const run = runStack("prod");
