@@ -56,7 +56,7 @@ apps:
     ports:
       - { name: http, containerPort: 8080, servicePort: 80 }
     rotation:
-      maxAge: 30m
+      maxAge: 2h
       jitter: 0s
       schedule: "*/5 * * * *"
       maxRotationsPerRun: ${Math.min(n, 100)}
@@ -66,7 +66,7 @@ apps:
       const selector = "app.kubernetes.io/name=web,app.kubernetes.io/instance=web";
       const observer = await AvailabilityObserver.start(ns, "web", selector);
       const started = Date.now();
-      const run = await runInCluster({ objects, cronJob: "web-recycler", clockAheadMs: 3_600_000 });
+      const run = await runInCluster({ objects, cronJob: "web-recycler", clockAheadMs: 3 * 3_600_000 });
       const wall = Date.now() - started;
       const seen = observer.stop();
       const rotated = run.report?.rotated.length ?? 0;
