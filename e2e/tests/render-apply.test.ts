@@ -2,6 +2,8 @@
 // into Pod Security "restricted" namespaces: nothing is rejected or warned about, and the objects then do
 // what rotor promises on a real control plane.
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { deploymentAvailable, e2e, kubectl, listPods } from "../harness/context";
 import { eventually } from "../harness/kube";
@@ -57,6 +59,45 @@ describe("rendered environments on a real API server", () => {
     console.log(
       `applied ${rendered.reduce((n, r) => n + r.objects.length, 0)} objects from ${ENVIRONMENTS.length} environments`,
     );
+  });
+
+  it("applies cleanly with kubectl apply --server-side -f too (Namespaces first, the Kustomization not sent)", async () => {
+    // Re-applying what -k applied, file by file in name order as kubectl -f reads a directory.
+    for (const r of rendered) {
+      const res = await kubectl([
+        "apply",
+        "--server-side",
+        "--field-manager=rotor-e2e",
+        "--validate=strict",
+        "-f",
+        r.dir,
+      ]);
+      assert.equal(res.code, 0, `${r.env}: ${res.stderr}`);
+      assert.equal(res.stderr, "", `${r.env}: kubectl printed warnings or errors`);
+      assert.equal(res.stdout.trim().split("\n").length, r.objects.length, r.env);
+    }
+  });
+
+  it("applies with -f into an empty cluster: the Namespace file sorts before every app's objects", async () => {
+    const { objects, dir } = await renderEnvironment("dev");
+    // A second copy of dev in a namespace no test has used, through -f alone.
+    for (const f of readdirSync(dir)) {
+      if (!f.endsWith(".yaml")) continue;
+      writeFileSync(join(dir, f), readFileSync(join(dir, f), "utf8").replaceAll("shop-dev", "shop-dev-f"));
+    }
+    const res = await kubectl([
+      "apply",
+      "--server-side",
+      "--field-manager=rotor-e2e",
+      "--validate=strict",
+      "-f",
+      dir,
+    ]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stderr, "");
+    assert.equal(res.stdout.trim().split("\n").length, objects.length);
+    assert.match(res.stdout.split("\n")[0] ?? "", /^namespace\/shop-dev-f serverside-applied$/);
+    await kubectl(["delete", "namespace", "shop-dev-f", "--wait=false"]);
   });
 
   it("creates every namespace labelled to enforce Pod Security restricted", async () => {
