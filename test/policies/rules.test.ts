@@ -228,7 +228,7 @@ const CASES: [rule: string, fixture: string, what: string, expected: Expected][]
       ],
       [
         "CronJob ages/disagreeing",
-        "106:15",
+        "106:50",
         "the container runs with --max-age 12h, but rotor.dev/max-pod-age says 24h.",
       ],
     ],
