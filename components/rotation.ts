@@ -61,7 +61,7 @@ export function resolveRotation(
 
   const scheduleError = checkSchedule(schedule);
   if (scheduleError) problems.push({ path: ["schedule"], message: `(${show(schedule)}) ${scheduleError}.` });
-  const zoneError = checkTimeZone(timeZone);
+  const zoneError = zoneProblem(timeZone);
   if (zoneError) problems.push({ path: ["timeZone"], message: `(${show(timeZone)}) ${zoneError}.` });
   const windows: Window[] = [];
   windowsText.forEach((text, i) => {
@@ -85,6 +85,7 @@ export function resolveRotation(
   }
   if (maxAgeMs !== undefined && jitterMs !== undefined && jitterMs > maxAgeMs / 2) {
     problems.push({
+      combination: true,
       path: ["jitter"],
       message: `(${show(raw.jitter)}) must be at most half of maxAge (${formatDuration(maxAgeMs / 2)}): more would let pods outlive maxAge by over 50%. Use a smaller jitter.`,
     });
@@ -99,6 +100,7 @@ export function resolveRotation(
     const fullRotationMs = replicas * readyTimeoutMs;
     if (maxAgeMs < fullRotationMs) {
       problems.push({
+        combination: true,
         path: ["maxAge"],
         message: `(${show(maxAge)}) is shorter than a full rotation can take: ${plural(replicas, "pod")}, one at a time, each allowed readyTimeout ${readyTimeout}, ${replicas === 1 ? "needs" : "need"} up to ${formatDuration(fullRotationMs)}, so pods would be due again before the last one is replaced. Use a maxAge of at least ${formatDuration(fullRotationMs)} or a shorter readyTimeout.`,
       });
@@ -109,12 +111,14 @@ export function resolveRotation(
     const profile = profileSchedule(schedule, timeZone, windows);
     for (const empty of profile.emptyWindows) {
       problems.push({
+        combination: true,
         path: ["windows", empty.index],
         message: `(${show(windowsText[empty.index])}) contains no run of schedule ${show(schedule)} on ${empty.days.join(", ")} (${timeZone}): the window is shorter than the schedule's period or misses its times. Run the schedule more often or widen the window.`,
       });
     }
     if (profile.runsPerWeek === 0 && profile.emptyWindows.length === 0) {
       problems.push({
+        combination: true,
         path: ["schedule"],
         message: `(${show(schedule)}) never runs inside the windows ${show(windowsText)} in ${timeZone}. Align the schedule with the windows.`,
       });
@@ -129,6 +133,7 @@ export function resolveRotation(
       const capacityPerWeek = profile.runsPerWeek * maxRotationsPerRun;
       if (capacityPerWeek < neededPerWeek) {
         problems.push({
+          combination: true,
           path: ["schedule"],
           message: `(${show(schedule)}) cannot keep up: it allows ${plural(capacityPerWeek, "rotation")} a week inside the windows (${plural(profile.runsPerWeek, "run")} × maxRotationsPerRun ${maxRotationsPerRun}), but ${plural(replicas, "pod")} with maxAge ${maxAge} need ${Math.ceil(neededPerWeek)}. Run more often, widen the windows, raise maxRotationsPerRun or lengthen maxAge.`,
         });
@@ -164,6 +169,14 @@ export function resolveRotation(
       image: raw.image ?? DEFAULT_RECYCLER_IMAGE,
     },
   };
+}
+
+const zoneProblems = new Map<string, string | undefined>();
+
+/** `checkTimeZone`, remembered per name: the apps of a catalog share a handful of zones. */
+function zoneProblem(name: string): string | undefined {
+  if (!zoneProblems.has(name)) zoneProblems.set(name, checkTimeZone(name));
+  return zoneProblems.get(name);
 }
 
 /** The rotation in words, for summaries: schedule, windows and the longest a pod can live. */
