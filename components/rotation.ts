@@ -4,6 +4,10 @@ import { checkSchedule, describeSchedule, profileSchedule } from "./schedule";
 import { DURATION_RULE, describeDuration, formatDuration, parseDuration } from "../recycler/duration";
 import { MIN_MAX_AGE_MS } from "../recycler/settings";
 import { checkTimeZone, parseWindow, type Window } from "../recycler/window";
+import { DEFAULT_MAX_POD_AGE } from "../policies/kube-index";
+
+/** The longest maxAge rotor accepts: what its own recycler-max-pod-age rule allows by default. */
+const MAX_MAX_AGE_MS = parseDuration(DEFAULT_MAX_POD_AGE)!;
 
 /** The Node.js image the recycler runs in: official, pinned by version, with a non-root `node` user (UID 1000). */
 export const DEFAULT_RECYCLER_IMAGE = "docker.io/library/node:24.11.1-alpine3.22";
@@ -75,6 +79,12 @@ export function resolveRotation(
     problems.push({
       path: ["maxAge"],
       message: `(${show(maxAge)}) must be at least ${formatDuration(MIN_MAX_AGE_MS)}: pods need time to become Ready. Use a longer maxAge.`,
+    });
+  }
+  if (maxAgeMs !== undefined && maxAgeMs > MAX_MAX_AGE_MS) {
+    problems.push({
+      path: ["maxAge"],
+      message: `(${show(maxAge)}) must be at most ${DEFAULT_MAX_POD_AGE}: pods that live longer are rotated too seldom to shed leaks and stale state, and rotor's recycler-max-pod-age rule refuses the recycler. Use ${DEFAULT_MAX_POD_AGE} or less.`,
     });
   }
   if (readyTimeoutMs !== undefined && readyTimeoutMs < 30_000) {

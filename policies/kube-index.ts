@@ -29,6 +29,8 @@ export const COMPONENT_LABEL = "app.kubernetes.io/component";
 export const RECYCLER_COMPONENT = "pod-recycler";
 export const TARGET_ANNOTATION = "rotor.dev/target-deployment";
 export const MAX_AGE_ANNOTATION = "rotor.dev/max-pod-age";
+/** The longest max pod age `recycler-max-pod-age` accepts unless configured otherwise; the catalog's ceiling too. */
+export const DEFAULT_MAX_POD_AGE = "7d";
 
 /** A workload (anything with pods that no other object controls) and its pod template. */
 export interface Workload {
