@@ -157,9 +157,10 @@ export class KubeIndex {
     const candidates = first
       ? (this.byLabel!.get(`${namespace}\0${first[0]}\0${first[1]}`) ?? [])
       : (this.byNamespace!.get(namespace) ?? []);
+    const matched = candidates.filter((w) => matches(w.template.labels));
+    if (matched.length < 2) return matched;
     const seen = new Set<string>();
-    return candidates.filter((w) => {
-      if (!matches(w.template.labels)) return false;
+    return matched.filter((w) => {
       const identity = identityOf(w.object);
       if (seen.has(identity)) return false;
       seen.add(identity);

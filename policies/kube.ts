@@ -251,8 +251,16 @@ export function describe(object: KubeObject): string {
 
 /** `group/Kind/namespace/name`: one object, however often the input repeats it (and at whichever version). */
 export function identityOf(object: KubeObject): string {
-  return `${typeKey(object)}/${namespaceOf(object)}/${nameOf(object)}`;
+  let identity = identities.get(object);
+  if (identity === undefined) {
+    identity = `${typeKey(object)}/${namespaceOf(object)}/${nameOf(object)}`;
+    identities.set(object, identity);
+  }
+  return identity;
 }
+
+// Objects are never modified once loaded, and cross-object rules ask for the same identities many times.
+const identities = new WeakMap<KubeObject, string>();
 
 /** The object that manages this one (a ReplicaSet's Deployment, a Job's CronJob, a Pod's ReplicaSet or Job). */
 export interface ControllerRef {

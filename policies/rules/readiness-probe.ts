@@ -38,11 +38,13 @@ export const readinessProbe: Rule = {
       const refs = containersOf(template, ["initContainers", "containers"]).filter(
         (ref) => ref.list === "containers" || ref.container.restartPolicy === "Always",
       );
-      const targeted = serviceTargets(index.servicesOf(object), refs);
+      const declared = new Map(refs.map((ref) => [ref, declaredPorts(ref)]));
+      const services = index.servicesOf(object);
+      const targeted = services.length > 0 ? serviceTargets(services, declared) : undefined;
       for (const ref of refs) {
         if (dict(ref.container.readinessProbe)) continue;
-        const ports = declaredPorts(ref).map((p) => String(p.number ?? p.name));
-        const services = targeted.get(ref) ?? [];
+        const ports = declared.get(ref)!.map((p) => String(p.number ?? p.name));
+        const reaching = targeted?.get(ref) ?? [];
         const report = (message: string, port: string) =>
           findings.push({
             ruleId: this.id,
@@ -56,10 +58,10 @@ export const readinessProbe: Rule = {
             `${describeContainer(ref)} declares port${ports.length === 1 ? "" : "s"} ${ports.join(", ")} but has no readinessProbe, so it gets traffic as soon as it starts and rollouts treat it as Ready before it can serve.`,
             ports[0],
           );
-        } else if (services.length > 0) {
+        } else if (reaching.length > 0) {
           report(
-            `${describeContainer(ref)} receives traffic from ${services.map((s) => s.text).join(", ")} but has no readinessProbe, so it gets traffic as soon as it starts${batch ? "" : " and rollouts treat it as Ready before it can serve"}.`,
-            services[0].port,
+            `${describeContainer(ref)} receives traffic from ${reaching.map((s) => s.text).join(", ")} but has no readinessProbe, so it gets traffic as soon as it starts${batch ? "" : " and rollouts treat it as Ready before it can serve"}.`,
+            reaching[0].port,
           );
         }
       }
@@ -97,9 +99,10 @@ function declaredPorts(ref: ContainerRef): DeclaredPort[] {
  */
 function serviceTargets(
   services: readonly KubeObject[],
-  refs: readonly ContainerRef[],
+  declared: ReadonlyMap<ContainerRef, readonly DeclaredPort[]>,
 ): Map<ContainerRef, { text: string; port: string }[]> {
   const out = new Map<ContainerRef, { text: string; port: string }[]>();
+  const refs = [...declared.keys()];
   const main = refs.filter((r) => r.list === "containers");
   for (const service of services) {
     for (const raw of list(field(service, ["spec", "ports"]))) {
@@ -109,7 +112,7 @@ function serviceTargets(
       const byName = typeof target === "string" && !/^\d+$/.test(target);
       const number = byName ? undefined : Number(target);
       const declaring = refs.filter((r) =>
-        declaredPorts(r).some((p) => (byName ? p.name === target : p.number === number)),
+        declared.get(r)!.some((p) => (byName ? p.name === target : p.number === number)),
       );
       const reached = declaring.length > 0 ? declaring : !byName && main.length === 1 ? main : [];
       for (const ref of reached) {
