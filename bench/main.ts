@@ -1,9 +1,11 @@
 // `npm run bench`: every figure the issues name, in one run, so ratios compare like with like on a noisy machine.
+import * as catalog from "./catalog";
 import * as check from "./check";
 import * as construct from "./construct";
 import * as recycler from "./recycler";
 
 const sections: [string, (log: (line: string) => void) => Promise<Record<string, number>>][] = [
+  ["catalog", catalog.run],
   ["construct", construct.run],
   ["recycler", recycler.run],
   ["check", check.run],

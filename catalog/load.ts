@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
 import type { AppInput } from "../components/app-schema";
 import { resolveApp, type AppSpec } from "../components/app-spec";
 import { formatPath, show, type Problem } from "../components/problems";
-import { withoutRejected, zodProblems } from "../components/zod-problems";
+import { suggest, withoutRejected, zodProblems } from "../components/zod-problems";
+import { parseCatalogText, type FieldPositions } from "./parse-file";
+import { DEFAULT_MAX_CATALOG_FILE_BYTES, readCatalogFile, readHead } from "./read-file";
 import { catalogFileSchema, CATALOG_API_VERSION, type CatalogFile } from "./schema";
 
 /** A problem pinned to the catalog file, line and column where the offending value is written. */
@@ -63,55 +64,74 @@ export interface CatalogApp {
 interface Layer {
   readonly file: string;
   readonly display: string;
-  readonly doc: Document;
-  readonly lines: LineCounter;
+  readonly positions: FieldPositions;
   readonly data: CatalogFile;
-  /** Paths written in the file but rejected by the schema (already reported), as dotted strings. */
+  /** Paths written in the file but rejected by the schema (already reported), and their ancestors, as dotted strings. */
   readonly rejected: ReadonlySet<string>;
 }
 
 const MAX_EXTENDS_DEPTH = 10;
 
+/** What a load may be told; the defaults suit every catalog people write by hand. */
+export interface LoadOptions {
+  /** Files larger than this are refused before they are read. @default 16 MiB */
+  readonly maxFileBytes?: number;
+}
+
 /** Loads `<dir>/<name>.yaml`; a missing environment is an error that lists the ones that exist. */
-export function loadEnvironmentByName(dir: string, name: string): Environment {
+export function loadEnvironmentByName(dir: string, name: string, options: LoadOptions = {}): Environment {
   const file = join(dir, `${name}.yaml`);
-  if (!existsSync(file)) {
-    const known = existsSync(dir)
-      ? readdirSync(dir)
-          // Only files that set a namespace can be deployed; shared bases such as base.yaml cannot.
-          .filter((f) => /\.ya?ml$/.test(f) && /^namespace:/m.test(readFileSync(join(dir, f), "utf8")))
-          .map((f) => basename(f, extname(f)))
-          .sort()
-      : [];
-    throw new CatalogError(display(file), [
-      {
-        file: display(file),
-        line: 0,
-        col: 0,
-        path: "",
-        message: `environment ${show(name)} has no catalog file. ${known.length > 0 ? `Known environments: ${known.join(", ")}. ` : ""}Create ${display(file)} or pick an existing environment.`,
-      },
-    ]);
+  const fail = (where: string, message: string): never => {
+    throw new CatalogError(display(file), [{ file: where, line: 0, col: 0, path: "", message }]);
+  };
+  const dirStat = statSync(dir, { throwIfNoEntry: false });
+  if (!dirStat?.isDirectory()) {
+    fail(
+      display(dir),
+      `${dirStat ? "is not a directory" : "does not exist"}, so it holds no catalog for environment ${show(name)}. Point --catalog-dir (or the stack's rotor:catalogDir) at the directory with the catalog files.`,
+    );
   }
-  return loadEnvironment(file);
+  if (!existsSync(file)) {
+    const known = readdirSync(dir, { withFileTypes: true })
+      // Only files that set a namespace can be deployed; shared bases such as base.yaml cannot.
+      .filter((f) => f.isFile() && /\.ya?ml$/.test(f.name) && setsNamespace(join(dir, f.name)))
+      .map((f) => basename(f.name, extname(f.name)))
+      .sort();
+    fail(
+      display(file),
+      `environment ${show(name)} has no catalog file. ${known.length > 0 ? `Known environments: ${known.join(", ")}. ` : ""}Create ${display(file)} or pick an existing environment.`,
+    );
+  }
+  return loadEnvironment(file, options);
+}
+
+/** Whether a catalog file sets a top-level namespace; only its head is read, so a huge file costs nothing. */
+function setsNamespace(file: string): boolean {
+  try {
+    return /^namespace:/m.test(readHead(file, 64 * 1024).toString("utf8"));
+  } catch {
+    return false;
+  }
 }
 
 /**
  * Loads an environment file and everything it extends, merges them and validates every app. Reports every
  * problem of every file at once, each at the file, line and column where the value is written.
  */
-export function loadEnvironment(file: string): Environment {
+export function loadEnvironment(file: string, options: LoadOptions = {}): Environment {
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_CATALOG_FILE_BYTES;
   const problems: LocatedProblem[] = [];
   const layers: Layer[] = [];
   const seen = new Set<string>();
   let next: string | undefined = resolve(file);
   let from: { layer: Layer; path: (string | number)[] } | undefined;
-  // When a file in the chain cannot be read, what it would have contributed is unknown: skip "no apps".
+  // When the chain cannot be followed to its end, what the rest would contribute is unknown: every problem of
+  // the merged apps ("ports is required" when the base that has them is missing) could be a consequence.
   let chainBroken = false;
   while (next !== undefined) {
     if (seen.has(next) || layers.length >= MAX_EXTENDS_DEPTH) {
       chainBroken = true;
-      const at = from ? locate(from.layer, from.path) : { line: 1, col: 1 };
+      const at = from ? from.layer.positions.locate(from.path) : { line: 1, col: 1 };
       problems.push({
         file: from?.layer.display ?? display(next),
         ...at,
@@ -123,7 +143,7 @@ export function loadEnvironment(file: string): Environment {
       break;
     }
     seen.add(next);
-    const layer = readLayer(next, problems, from);
+    const layer = readLayer(next, problems, from, maxFileBytes);
     if (!layer) {
       chainBroken = true;
       break;
@@ -135,41 +155,19 @@ export function loadEnvironment(file: string): Environment {
   layers.reverse();
 
   const leaf = layers[layers.length - 1];
-  const namespace = lastDefined(layers.map((l) => l.data.namespace));
-  if (leaf && namespace === undefined) {
-    problems.push({
-      file: leaf.display,
-      line: 1,
-      col: 1,
-      path: "namespace",
-      message: `is required: set namespace: <name> in ${leaf.display} or in a file it extends, so every app has a namespace.`,
-    });
-  }
-
   const apps: CatalogApp[] = [];
-  const names = [...new Set(layers.flatMap((l) => Object.keys(l.data.apps ?? {})))].sort();
-  const defaults = deepMerge(...layers.map((l) => l.data.defaults ?? {}));
-  for (const name of names) {
-    const entries = layers.map((l) => (l.data.apps ?? {})[name]);
-    const merged = withOwnReplicaChoice(deepMerge(defaults, ...entries.map((e) => e ?? {})), entries);
-    if (merged.enabled === false) continue;
-    delete merged.enabled;
-    const resolved = resolveApp(name, merged, namespace ?? "default");
-    for (const problem of resolved.problems) {
-      // A required field that was written but rejected is already reported where it is written.
-      if (problem.message.startsWith("is required") && wasRejected(layers, name, problem.path)) continue;
-      problems.push(locateAppProblem(layers, name, problem));
+  const namespace = lastDefined(layers.map((l) => l.data.namespace));
+  if (leaf && !chainBroken) {
+    if (namespace === undefined) {
+      problems.push({
+        file: leaf.display,
+        line: 1,
+        col: 1,
+        path: "namespace",
+        message: `is required: set namespace: <name> in ${leaf.display} or in a file it extends, so every app has a namespace.`,
+      });
     }
-    if (resolved.spec) apps.push({ name, input: merged as AppInput, spec: resolved.spec });
-  }
-  if (leaf && names.length === 0 && !chainBroken) {
-    problems.push({
-      file: leaf.display,
-      line: 1,
-      col: 1,
-      path: "apps",
-      message: "is empty: the environment deploys nothing. Add at least one app under apps.",
-    });
+    apps.push(...mergeApps(layers, namespace ?? "default", problems));
   }
 
   const unique = dedupe(problems);
@@ -185,89 +183,115 @@ export function loadEnvironment(file: string): Environment {
   };
 }
 
+/** Merges every app of the chain (base first), drops the disabled ones and validates the rest. */
+function mergeApps(layers: readonly Layer[], namespace: string, problems: LocatedProblem[]): CatalogApp[] {
+  const apps: CatalogApp[] = [];
+  const names = [...new Set(layers.flatMap((l) => Object.keys(l.data.apps ?? {})))].sort();
+  const defaults = deepMerge(...layers.map((l) => l.data.defaults ?? {}));
+  // An app is declared by an entry that says more than `enabled`; only those can be disabled meaningfully.
+  const declared = names.filter((name) =>
+    layers.some((l) => Object.keys(l.data.apps?.[name] ?? {}).some((key) => key !== "enabled")),
+  );
+  const isDeclared = new Set(declared);
+  for (const name of names) {
+    const entries = layers.map((l) => l.data.apps?.[name]);
+    const merged = withOwnReplicaChoice(deepMerge(defaults, ...entries.map((e) => e ?? {})), entries);
+    if (merged.enabled === false) {
+      if (!isDeclared.has(name)) problems.push(disablesNothing(layers, name, declared));
+      continue;
+    }
+    delete merged.enabled;
+    const resolved = resolveApp(name, merged, namespace);
+    for (const problem of resolved.problems) {
+      // A required field that was written but rejected is already reported where it is written.
+      if (problem.message.startsWith("is required") && wasRejected(layers, name, problem.path)) continue;
+      problems.push(locateAppProblem(layers, name, problem));
+    }
+    if (resolved.spec) apps.push({ name, input: merged as AppInput, spec: resolved.spec });
+  }
+  const leaf = layers[layers.length - 1];
+  if (leaf && names.length === 0) {
+    problems.push({
+      file: leaf.display,
+      line: 1,
+      col: 1,
+      path: "apps",
+      message: "is empty: the environment deploys nothing. Add at least one app under apps.",
+    });
+  }
+  return apps;
+}
+
+/** `enabled: false` for an app that no file declares disables nothing: a misspelt or stale name. */
+function disablesNothing(
+  layers: readonly Layer[],
+  name: string,
+  declared: readonly string[],
+): LocatedProblem {
+  const layer = [...layers].reverse().find((l) => l.data.apps?.[name]?.enabled === false) ?? layers[0];
+  const guess = suggest(name, declared);
+  return {
+    file: layer.display,
+    ...layer.positions.locate(["apps", name]),
+    path: formatPath(["apps", name]),
+    message: `sets enabled: false, but no file of this environment (${layers.map((l) => l.display).join(", ")}) declares an app ${show(name)}, so it disables nothing: almost certainly a typo. ${guess ? `Did you mean ${show(guess)}?` : "Fix the name, or remove the entry."}`,
+  };
+}
+
 /** Reads and structurally validates one file; returns undefined when nothing usable could be read. */
 function readLayer(
   file: string,
   problems: LocatedProblem[],
   from: { layer: Layer; path: (string | number)[] } | undefined,
+  maxFileBytes: number,
 ): Layer | undefined {
   const shown = display(file);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT"
-        ? "does not exist"
-        : `cannot be read (${String(error)})`;
-    const at = from ? locate(from.layer, from.path) : { line: 0, col: 0 };
+  const read = readCatalogFile(file, maxFileBytes);
+  if ("unreadable" in read) {
+    const at = from ? from.layer.positions.locate(from.path) : { line: 0, col: 0 };
     problems.push({
       file: from?.layer.display ?? shown,
       ...at,
       path: from ? "extends" : "",
       message: from
-        ? `(${show(from.layer.data.extends)}) names ${shown}, which ${reason}. Fix the path: it is relative to the file that extends it.`
-        : `${reason}. Check the path.`,
+        ? `(${show(from.layer.data.extends)}) names ${shown}, which ${read.unreadable}. Fix the path: it is relative to the file that extends it.`
+        : `${read.unreadable}. Check the path.`,
     });
     return undefined;
   }
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    lineCounter: lines,
-    uniqueKeys: true,
-    merge: true,
-    prettyErrors: false,
-  });
-  const docList = Array.isArray(docs) ? docs : [];
-  if (docList.length === 0 || docList.every((d) => d.contents === null)) {
-    problems.push({
-      file: shown,
-      line: 1,
-      col: 1,
-      path: "",
-      message: `is empty. A catalog file starts with apiVersion: ${CATALOG_API_VERSION}, kind: Catalog and lists apps.`,
-    });
+  if ("refused" in read) {
+    problems.push({ file: shown, line: 0, col: 0, path: "", message: read.refused });
     return undefined;
   }
-  if (docList.length > 1) {
-    const second = docList[1];
-    const at = lines.linePos(second?.range[0] ?? 0);
-    problems.push({
-      file: shown,
-      line: at.line,
-      col: at.col,
-      path: "",
-      message: "holds more than one YAML document. Keep one catalog per file.",
-    });
-  }
-  const doc = docList[0] as Document;
-  if (doc.errors.length > 0) {
-    for (const error of doc.errors) {
-      const pos = lines.linePos(error.pos[0]);
-      problems.push({
-        file: shown,
-        line: pos.line,
-        col: pos.col,
-        path: "",
-        message: `is not valid YAML: ${error.message.split("\n")[0]}`,
-      });
-    }
-    return undefined;
-  }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
-  const parsed = catalogFileSchema.safeParse(raw);
-  const rejected = new Set(
-    parsed.success ? [] : parsed.error.issues.map((i) => formatPath(i.path as (string | number)[])),
+  const parsed = parseCatalogText(
+    read.text,
+    `A catalog file starts with apiVersion: ${CATALOG_API_VERSION}, kind: Catalog and lists apps.`,
   );
-  const layerFor = (data: CatalogFile): Layer => ({ file, display: shown, doc, lines, data, rejected });
-  if (parsed.success) return layerFor(parsed.data);
-  for (const problem of zodProblems(catalogFileSchema, raw, parsed.error.issues)) {
-    const at = locate({ doc, lines }, problem.path);
-    problems.push({ file: shown, ...at, path: formatPath(problem.path), message: problem.message });
+  if ("problems" in parsed) {
+    problems.push(...parsed.problems.map((p) => ({ file: shown, ...p })));
+    return undefined;
+  }
+  const { value: raw, positions } = parsed;
+  const result = catalogFileSchema.safeParse(raw);
+  const rejected = new Set<string>();
+  const layerFor = (data: CatalogFile): Layer => ({ file, display: shown, positions, data, rejected });
+  if (result.success) return layerFor(result.data);
+  // Each rejected path and its ancestors, so "was this field rejected?" is one lookup per app.
+  for (const issue of result.error.issues) {
+    const path = issue.path as (string | number)[];
+    for (let n = path.length; n >= 0; n--) rejected.add(formatPath(path.slice(0, n)));
+  }
+  for (const problem of zodProblems(catalogFileSchema, raw, result.error.issues)) {
+    problems.push({
+      file: shown,
+      ...positions.locate(problem.path),
+      path: formatPath(problem.path),
+      message: problem.message,
+    });
   }
   // Keep checking what is valid, so one run reports every problem: drop what was rejected until the rest parses.
   let rest: unknown = raw;
-  let issues = parsed.error.issues;
+  let issues = result.error.issues;
   for (let round = 0; round < 10; round++) {
     rest = withoutRejected(rest, issues);
     const again = catalogFileSchema.safeParse(rest);
@@ -279,74 +303,40 @@ function readLayer(
 
 function wasRejected(layers: readonly Layer[], app: string, path: readonly (string | number)[]): boolean {
   const targets = [formatPath(["apps", app, ...path]), formatPath(["defaults", ...path])];
-  return layers.some((l) =>
-    [...l.rejected].some((r) =>
-      targets.some((t) => r === t || r.startsWith(`${t}.`) || r.startsWith(`${t}[`)),
-    ),
-  );
+  return layers.some((l) => targets.some((t) => l.rejected.has(t)));
 }
 
-/** Finds where an app's problem is written: in the highest-precedence layer that sets that field. */
+/**
+ * Finds where an app's problem is written: in the highest-precedence layer that sets that field, in the app's
+ * entries first, then in the defaults. A problem of the value alone (`maxAge: 4m`) stays where the default is
+ * written, once for every app that inherits it; a problem of the value together with the app's other settings
+ * (a schedule too slow for its replicas) belongs to the app, so it is reported at the app's entry and says
+ * where the inherited value is written.
+ */
 function locateAppProblem(layers: readonly Layer[], app: string, problem: Problem): LocatedProblem {
-  const sources: { layer: Layer; base: (string | number)[] }[] = [
-    ...[...layers].reverse().map((layer) => ({ layer, base: ["apps", app] })),
-    ...[...layers].reverse().map((layer) => ({ layer, base: ["defaults"] })),
-  ];
-  for (const { layer, base } of sources) {
-    const path = [...base, ...problem.path];
-    if (find(layer.doc, path).found) {
-      return {
-        file: layer.display,
-        ...locate(layer, path),
-        path: formatPath(path),
-        message: problem.message,
-      };
-    }
-  }
-  // The field is written nowhere (a required field is missing): point at the app's entry.
-  const owner = sources.find((s) => s.base[0] === "apps" && find(s.layer.doc, s.base).found) ?? sources[0];
-  const path = [...(owner?.base ?? []), ...problem.path];
-  return {
-    file: owner?.layer.display ?? "",
-    ...(owner ? locate(owner.layer, owner.base) : { line: 0, col: 0 }),
+  const newestFirst = [...layers].reverse();
+  const at = (layer: Layer, path: (string | number)[], message = problem.message): LocatedProblem => ({
+    file: layer.display,
+    ...layer.positions.locate(path),
     path: formatPath(path),
-    message: problem.message,
+    message,
+  });
+  const own = newestFirst.find((l) => l.positions.has(["apps", app, ...problem.path]));
+  if (own) return at(own, ["apps", app, ...problem.path]);
+  const entry = newestFirst.find((l) => l.positions.has(["apps", app]));
+  const inherited = newestFirst.find((l) => l.positions.has(["defaults", ...problem.path]));
+  if (inherited && !(problem.combination && entry)) return at(inherited, ["defaults", ...problem.path]);
+  // The field is written nowhere (a required field is missing), or inherited by a combination problem.
+  const owner = entry ?? newestFirst[0];
+  const located = at(owner, ["apps", app]);
+  const from = inherited && at(inherited, ["defaults", ...problem.path]);
+  return {
+    ...located,
+    path: formatPath(["apps", app, ...problem.path]),
+    message: from
+      ? `${problem.message} Inherited from ${from.path} at ${from.file}:${from.line}:${from.col}.`
+      : problem.message,
   };
-}
-
-/** Walks a YAML document along `path`; returns the deepest node and key reached and whether it got to the end. */
-function find(
-  doc: Document,
-  path: readonly (string | number)[],
-): { node?: Node; key?: Node; found: boolean } {
-  let node = doc.contents;
-  let key: Node | undefined;
-  for (const part of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(part));
-      if (!pair) return { node, ...(key ? { key } : {}), found: false };
-      key = pair.key as Node;
-      node = pair.value as Node | null;
-    } else if (isSeq(node) && typeof part === "number" && node.items[part] !== undefined) {
-      key = undefined;
-      node = node.items[part] as Node;
-    } else {
-      return { ...(node ? { node } : {}), ...(key ? { key } : {}), found: false };
-    }
-  }
-  return { ...(node ? { node } : {}), ...(key ? { key } : {}), found: true };
-}
-
-/** Line and column (1-based) of a path: its value when written, else the key of the deepest part that is. */
-function locate(
-  layer: { doc: Document; lines: LineCounter },
-  path: readonly (string | number)[],
-): { line: number; col: number } {
-  const hit = find(layer.doc, path);
-  // Point at the key when there is one: that is the line a reader looks for, and where a typo is.
-  const target = hit.key ?? hit.node;
-  const offset = target?.range?.[0] ?? 0;
-  return layer.lines.linePos(offset);
 }
 
 /** Merges catalog layers: mappings merge key by key, lists and scalars from a later layer replace earlier ones. */

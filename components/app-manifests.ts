@@ -6,6 +6,7 @@ import type { IIoK8sApiCoreV1Probe as IProbe } from "kubernetes-models/v1/Probe"
 import type { ProbeInput } from "./app-schema";
 import type { AppSpec } from "./app-spec";
 import { objectLabels, selectorLabels } from "./labels";
+import { WAIVER_PREFIX } from "../policies/waivers";
 
 /**
  * Pure builders for an app's Kubernetes objects. `RotatingApp`, `rotor render` and the tests all call these, so
@@ -22,6 +23,24 @@ export interface AppManifests {
 
 /** Annotation `kubectl rollout restart` and the recycler's restart strategy write on the pod template. */
 export const RESTART_ANNOTATION = "kubectl.kubernetes.io/restartedAt";
+
+/**
+ * The waivers rotor writes on an app's Deployment for the options it supports that a rule would otherwise
+ * refuse, each with its reason, so that `rotor check` and the policy pack pass what rotor renders and a reviewer
+ * reads why in the manifest. Keyed by the annotation (`rotor.dev/waive.<rule-id>`).
+ */
+export function appWaivers(spec: AppSpec): Record<string, string> {
+  const waivers: Record<string, string> = {};
+  if (spec.replicas < 2) {
+    waivers[`${WAIVER_PREFIX}deployment-min-replicas`] =
+      "The catalog sets replicas: 1 with rotation.strategy: restart: rotation starts the new pod before the old one stops, but a node drain still takes the only pod down.";
+  }
+  if (!spec.rotation.enabled) {
+    waivers[`${WAIVER_PREFIX}deployment-has-recycler`] =
+      "The catalog sets rotation.enabled: false, so rotor creates no recycler for this app.";
+  }
+  return waivers;
+}
 
 /** Builds the app's objects from a resolved spec. */
 export function buildAppManifests(spec: AppSpec): AppManifests {
@@ -111,10 +130,16 @@ function buildDeployment(
       matchLabelKeys: ["pod-template-hash"],
     }));
   const sc = spec.securityContext;
+  const waivers = appWaivers(spec);
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: spec.name, namespace: spec.namespace, labels },
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      labels,
+      ...(Object.keys(waivers).length > 0 ? { annotations: waivers } : {}),
+    },
     spec: {
       // With an autoscaler, leaving replicas out lets it own the field: applying this never resets the count.
       ...(spec.autoscaling ? {} : { replicas: spec.replicas }),

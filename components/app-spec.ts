@@ -130,12 +130,14 @@ export function resolveApp(name: string, input: unknown, defaultNamespace = "def
   if (autoscaling) checkAutoscaling(autoscaling, app.replicas, strategy, problems);
   else if (replicas < 2 && strategy !== "restart") {
     problems.push({
+      combination: true,
       path: ["replicas"],
       message: `(${replicas}) must be at least 2 for zero-downtime rotation: evicting the only pod leaves nothing to serve. Use 2 or more replicas, or set rotation.strategy: restart to start a new pod before the old one stops.`,
     });
   }
   if (maxSurge === 0 && maxUnavailable === 0) {
     problems.push({
+      combination: true,
       path: ["maxSurge"],
       message:
         "(0) together with maxUnavailable 0 leaves a rolling update no way to progress. Use maxSurge: 1.",
@@ -143,6 +145,7 @@ export function resolveApp(name: string, input: unknown, defaultNamespace = "def
   }
   if (replicas < 2 && maxSurge < 1) {
     problems.push({
+      combination: true,
       path: ["maxSurge"],
       message: `(${maxSurge}) must be at least 1 for a single replica: the restart strategy needs a surge pod to stay up. Use maxSurge: 1.`,
     });
@@ -158,6 +161,7 @@ export function resolveApp(name: string, input: unknown, defaultNamespace = "def
     disruptionBudget = { minAvailable: budget.minAvailable };
     if (budget.minAvailable >= replicas) {
       problems.push({
+        combination: true,
         path: ["disruptionBudget", "minAvailable"],
         message: `(${budget.minAvailable}) allows no voluntary disruption with ${replicas} replicas: every eviction is refused, so rotation and node drains block forever. Use at most ${replicas - 1}, or maxUnavailable: 1.`,
       });
@@ -172,6 +176,7 @@ export function resolveApp(name: string, input: unknown, defaultNamespace = "def
       });
     } else if (budget.maxUnavailable >= replicas && replicas >= 2) {
       problems.push({
+        combination: true,
         path: ["disruptionBudget", "maxUnavailable"],
         message: `(${budget.maxUnavailable}) lets all ${replicas} replicas be evicted at once, which is downtime. Use at most ${replicas - 1}.`,
       });
@@ -183,18 +188,21 @@ export function resolveApp(name: string, input: unknown, defaultNamespace = "def
       : replicas - disruptionBudget.minAvailable;
   if (maxUnavailable > 0 && maxUnavailable > budgetAllows) {
     problems.push({
+      combination: true,
       path: ["maxUnavailable"],
       message: `(${maxUnavailable}) takes more pods down during a rolling update than the disruption budget allows (${budgetAllows}). Use maxUnavailable: 0 with maxSurge: 1, or at most ${budgetAllows}.`,
     });
   }
   if (maxUnavailable >= replicas && replicas >= 2) {
     problems.push({
+      combination: true,
       path: ["maxUnavailable"],
       message: `(${maxUnavailable}) lets a rolling update stop all ${replicas} replicas at once. Use maxUnavailable: 0 with maxSurge: 1.`,
     });
   }
   if (terminationGracePeriodSeconds <= preStopSleepSeconds) {
     problems.push({
+      combination: true,
       path: ["terminationGracePeriodSeconds"],
       message: `(${terminationGracePeriodSeconds}) must be greater than preStopSleepSeconds (${preStopSleepSeconds}): the grace period includes the pre-stop pause, so the process would be killed before it can shut down. Use at least ${preStopSleepSeconds + 10}.`,
     });
@@ -332,6 +340,7 @@ function deriveReadinessProbe(ports: readonly PortSpec[], problems: Problem[]): 
   const tcp = ports.find((p) => p.protocol === "TCP");
   if (!tcp) {
     problems.push({
+      combination: true,
       path: ["readinessProbe"],
       message:
         "is required: none was given and none can be derived, because no port speaks TCP. Add a readinessProbe (exec or grpc) so traffic only reaches pods that are ready.",
@@ -356,6 +365,7 @@ function checkProbe(key: string, probe: ProbeInput, ports: readonly PortSpec[], 
     const port = probe[handler]?.port;
     if (typeof port === "string" && !ports.some((p) => p.name === port)) {
       problems.push({
+        combination: true,
         path: [key, handler, "port"],
         message: `(${show(port)}) names no port of this app. Use one of ${[...new Set(ports.map((p) => JSON.stringify(p.name)))].join(", ")} or a port number.`,
       });
@@ -390,6 +400,7 @@ function checkResources(
     const limit = parsed[`limits.${resource}`];
     if (request !== undefined && limit !== undefined && request > 0 && limit > 0 && limit < request) {
       problems.push({
+        combination: true,
         path: ["resources", "limits", resource],
         message: `(${show((limits as Record<string, string>)[resource])}) is below the request (${show((requests as Record<string, string>)[resource])}); Kubernetes rejects such pods. Raise the limit or lower the request.`,
       });

@@ -10,6 +10,11 @@ export interface Problem {
   readonly path: readonly (string | number)[];
   /** Sentence that follows the path: the value, the rule and the fix, e.g. `("90s") must be at least 5m: ...`. */
   readonly message: string;
+  /**
+   * Set when the problem is about this field together with others of the same app (a schedule too slow for
+   * the app's replicas), so it belongs to the app even where the field's value is inherited from defaults.
+   */
+  readonly combination?: boolean;
 }
 
 /** Formats a path the way YAML users read it: `apps.web.ports[0].name`. */

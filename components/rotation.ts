@@ -5,6 +5,10 @@ import { DURATION_RULE, describeDuration, formatDuration, parseDuration } from "
 import { MIN_MAX_AGE_MS } from "../recycler/settings";
 import { checkTimeZone, parseWindow, type Window } from "../recycler/window";
 import { REFERENCE_YEAR, rotationBound } from "../plan/rotation-bound";
+import { DEFAULT_MAX_POD_AGE } from "../policies/kube-index";
+
+/** The longest maxAge rotor accepts: what its own recycler-max-pod-age rule allows by default. */
+const MAX_MAX_AGE_MS = parseDuration(DEFAULT_MAX_POD_AGE)!;
 
 /** The Node.js image the recycler runs in: official, pinned by version, with a non-root `node` user (UID 1000). */
 export const DEFAULT_RECYCLER_IMAGE = "docker.io/library/node:24.11.1-alpine3.22";
@@ -62,7 +66,7 @@ export function resolveRotation(
 
   const scheduleError = checkSchedule(schedule);
   if (scheduleError) problems.push({ path: ["schedule"], message: `(${show(schedule)}) ${scheduleError}.` });
-  const zoneError = checkTimeZone(timeZone);
+  const zoneError = zoneProblem(timeZone);
   if (zoneError) problems.push({ path: ["timeZone"], message: `(${show(timeZone)}) ${zoneError}.` });
   const windows: Window[] = [];
   windowsText.forEach((text, i) => {
@@ -78,6 +82,12 @@ export function resolveRotation(
       message: `(${show(maxAge)}) must be at least ${formatDuration(MIN_MAX_AGE_MS)}: pods need time to become Ready. Use a longer maxAge.`,
     });
   }
+  if (maxAgeMs !== undefined && maxAgeMs > MAX_MAX_AGE_MS) {
+    problems.push({
+      path: ["maxAge"],
+      message: `(${show(maxAge)}) must be at most ${DEFAULT_MAX_POD_AGE}: pods that live longer are rotated too seldom to shed leaks and stale state, and rotor's recycler-max-pod-age rule refuses the recycler. Use ${DEFAULT_MAX_POD_AGE} or less.`,
+    });
+  }
   if (readyTimeoutMs !== undefined && readyTimeoutMs < 30_000) {
     problems.push({
       path: ["readyTimeout"],
@@ -86,6 +96,7 @@ export function resolveRotation(
   }
   if (maxAgeMs !== undefined && jitterMs !== undefined && jitterMs > maxAgeMs / 2) {
     problems.push({
+      combination: true,
       path: ["jitter"],
       message: `(${show(raw.jitter)}) must be at most half of maxAge (${formatDuration(maxAgeMs / 2)}): more would let pods outlive maxAge by over 50%. Use a smaller jitter.`,
     });
@@ -100,6 +111,7 @@ export function resolveRotation(
     const fullRotationMs = replicas * readyTimeoutMs;
     if (maxAgeMs < fullRotationMs) {
       problems.push({
+        combination: true,
         path: ["maxAge"],
         message: `(${show(maxAge)}) is shorter than a full rotation can take: ${plural(replicas, "pod")}, one at a time, each allowed readyTimeout ${readyTimeout}, ${replicas === 1 ? "needs" : "need"} up to ${formatDuration(fullRotationMs)}, so pods would be due again before the last one is replaced. Use a maxAge of at least ${formatDuration(fullRotationMs)} or a shorter readyTimeout.`,
       });
@@ -110,12 +122,14 @@ export function resolveRotation(
     const profile = profileSchedule(schedule, timeZone, windows);
     for (const empty of profile.emptyWindows) {
       problems.push({
+        combination: true,
         path: ["windows", empty.index],
         message: `(${show(windowsText[empty.index])}) contains no run of schedule ${show(schedule)} on ${empty.days.join(", ")} (${timeZone}): the window is shorter than the schedule's period or misses its times. Run the schedule more often or widen the window.`,
       });
     }
     if (profile.runsPerWeek === 0 && profile.emptyWindows.length === 0) {
       problems.push({
+        combination: true,
         path: ["schedule"],
         message: `(${show(schedule)}) never runs inside the windows ${show(windowsText)} in ${timeZone}. Align the schedule with the windows.`,
       });
@@ -130,6 +144,7 @@ export function resolveRotation(
       const capacityPerWeek = profile.runsPerWeek * maxRotationsPerRun;
       if (capacityPerWeek < neededPerWeek) {
         problems.push({
+          combination: true,
           path: ["schedule"],
           message: `(${show(schedule)}) cannot keep up: it allows ${plural(capacityPerWeek, "rotation")} a week inside the windows (${plural(profile.runsPerWeek, "run")} × maxRotationsPerRun ${maxRotationsPerRun}), but ${plural(replicas, "pod")} with maxAge ${maxAge} need ${Math.ceil(neededPerWeek)}. Run more often, widen the windows, raise maxRotationsPerRun or lengthen maxAge.`,
         });
@@ -192,6 +207,14 @@ export function maxPodLifetimeMs(spec: RotationSpec, replicas: number): number {
     referenceBounds.set(key, ms);
   }
   return ms;
+}
+
+const zoneProblems = new Map<string, string | undefined>();
+
+/** `checkTimeZone`, remembered per name: the apps of a catalog share a handful of zones. */
+function zoneProblem(name: string): string | undefined {
+  if (!zoneProblems.has(name)) zoneProblems.set(name, checkTimeZone(name));
+  return zoneProblems.get(name);
 }
 
 /** The rotation in words, for summaries: schedule, windows and the longest a pod can live. */

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { DURATION_RULE } from "../recycler/duration";
 import { show, type Problem } from "./problems";
 
 /**
@@ -14,6 +15,13 @@ const EXPECTED: Record<string, string> = {
   array: "a list",
   object: "a mapping of keys to values",
   record: "a mapping of keys to values",
+};
+
+/** What fields written as text must hold, where "a string" would not help (`maxAge: 0` is not a duration). */
+const EXPECTED_TEXT: Record<string, string> = {
+  maxAge: DURATION_RULE,
+  jitter: DURATION_RULE,
+  readyTimeout: DURATION_RULE,
 };
 
 const REQUIRED_HINT: Record<string, string> = {
@@ -150,7 +158,9 @@ export function zodProblems(
           const hint = typeof last === "string" ? REQUIRED_HINT[last] : undefined;
           problems.push({ path, message: `is required.${hint ? ` ${hint}` : ""}` });
         } else {
-          const expected = EXPECTED[issue.expected] ?? issue.expected;
+          const text =
+            issue.expected === "string" && typeof last === "string" ? EXPECTED_TEXT[last] : undefined;
+          const expected = text ?? EXPECTED[issue.expected] ?? issue.expected;
           // YAML reads `"3"` as a string: say how to write the number.
           const unquote =
             (issue.expected === "number" || issue.expected === "int") &&

@@ -133,7 +133,7 @@ export function pathKey(path: readonly (string | number)[]): string {
 
 /**
  * Parses one document's region. Returns `{ value }`, or undefined when the document leaves the subset. With
- * `positions`, records where every key and sequence item starts.
+ * `positions`, records where every key and sequence item starts, in flow collections too.
  */
 export function parseDocumentFast(
   text: string,
@@ -229,6 +229,15 @@ class Parser {
 
   private recordAt(p: number): void {
     if (this.positions) this.positions.set(pathKey(this.path), [this.lineNo, p - this.pos + 1]);
+  }
+
+  /** Parses a flow entry whose key or item starts at `p` with `part` on the path, recording where it starts. */
+  private recorded<T>(part: string | number, p: number, parse: () => T): T {
+    this.path.push(part);
+    this.recordAt(p);
+    const result = parse();
+    this.path.pop();
+    return result;
   }
 
   private isSeqAt(p: number): boolean {
@@ -511,7 +520,7 @@ class Parser {
       for (;;) {
         if (i >= le) throw UNSUPPORTED;
         if (src.charCodeAt(i) === 93) return { value: out, next: i + 1 };
-        const r = item(i, false);
+        const r = this.positions ? this.recorded(out.length, i, () => item(i, false)) : item(i, false);
         out.push(r.value);
         i = skip(r.next);
         if (src.charCodeAt(i) === 44) i = skip(i + 1);
@@ -523,6 +532,7 @@ class Parser {
     for (;;) {
       if (i >= le) throw UNSUPPORTED;
       if (src.charCodeAt(i) === 125) return { value: out, next: i + 1 };
+      const keyStart = i;
       const k = item(i, true);
       if (
         typeof k.value !== "string" ||
@@ -534,7 +544,8 @@ class Parser {
       i = skip(k.next);
       if (src.charCodeAt(i) !== COLON || !(i + 1 < le && isWhite(src.charCodeAt(i + 1)))) throw UNSUPPORTED;
       i = skip(i + 1);
-      const v = item(i, true);
+      const at = i;
+      const v = this.positions ? this.recorded(k.value, keyStart, () => item(at, true)) : item(i, true);
       out[k.value] = v.value;
       i = skip(v.next);
       if (src.charCodeAt(i) === 44) i = skip(i + 1);

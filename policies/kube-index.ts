@@ -7,14 +7,18 @@ import {
   HPA,
   PDB,
   REPLICA_SET,
+  SERVICE,
   STATEFUL_SET,
   REPLICATION_CONTROLLER,
   annotationsOf,
+  describe,
   dict,
   field,
+  controllerOf,
   hasPodTemplate,
-  isControlled,
+  identityOf,
   labelsOf,
+  mapSelectorMatches,
   nameOf,
   namespaceOf,
   podTemplateOf,
@@ -30,12 +34,26 @@ export const COMPONENT_LABEL = "app.kubernetes.io/component";
 export const RECYCLER_COMPONENT = "pod-recycler";
 export const TARGET_ANNOTATION = "rotor.dev/target-deployment";
 export const MAX_AGE_ANNOTATION = "rotor.dev/max-pod-age";
+/** The longest max pod age `recycler-max-pod-age` accepts unless configured otherwise; the catalog's ceiling too. */
+export const DEFAULT_MAX_POD_AGE = "7d";
 
-/** A workload (anything with pods that no other object controls) and its pod template. */
+/**
+ * A workload: an object with pods whose controller is not in the input (most have none; a ReplicaSet from
+ * `kubectl get -o yaml` may name a Deployment that was not exported with it), and its pod template.
+ */
 export interface Workload {
   readonly object: KubeObject;
   readonly namespace: string;
   readonly template: PodTemplate;
+  /**
+   * What the workload belongs to, for counting workloads: the object's identity, or its absent controller's
+   * (three Pods of one ReplicaSet are one workload).
+   */
+  readonly owner: string;
+  /** How messages name `owner`: `Deployment shop/web`, or `ReplicaSet shop/web-7c9d (not in the input)`. */
+  readonly ownerName: string;
+  /** The controller's kind when the object has one that is not in the input (`Job` for a Job's Pods). */
+  readonly controllerKind?: string;
 }
 
 /**
@@ -49,7 +67,8 @@ export class KubeIndex {
   private workloadByObject?: Map<KubeObject, Workload>;
   private byLabel?: Map<string, Workload[]>;
   private byNamespace?: Map<string, Workload[]>;
-  private pdbMap?: Map<KubeObject, KubeObject[]>;
+  private pdbMap?: Map<string, KubeObject[]>;
+  private serviceMap?: Map<KubeObject, KubeObject[]>;
   private recyclerMap?: Map<string, KubeObject[]>;
   private recyclerList?: readonly KubeObject[];
   private bindingMap?: Map<string, KubeObject[]>;
@@ -95,8 +114,21 @@ export class KubeIndex {
         if (!hasPodTemplate(type)) continue;
         for (const object of objects) {
           const template = podTemplateOf(object);
-          if (!template || isControlled(object)) continue;
-          const workload = { object, namespace: namespaceOf(object), template };
+          if (!template) continue;
+          const namespace = namespaceOf(object);
+          const controller = controllerOf(object);
+          // Checked through its controller when that is in the input; otherwise nothing would check it.
+          if (controller && this.find(controller.type, namespace, controller.name)) continue;
+          const workload: Workload = controller
+            ? {
+                object,
+                namespace,
+                template,
+                owner: `${controller.type}/${namespace}/${controller.name}`,
+                ownerName: `${controller.kind} ${namespace}/${controller.name} (not in the input)`,
+                controllerKind: controller.kind,
+              }
+            : { object, namespace, template, owner: identityOf(object), ownerName: describe(object) };
           this.workloadList.push(workload);
           this.workloadByObject.set(object, workload);
           push(this.byNamespace, workload.namespace, workload);
@@ -114,8 +146,9 @@ export class KubeIndex {
   }
 
   /**
-   * The workloads in `namespace` whose pod labels a selector accepts. `first` is one label pair the selector
-   * requires (if it has any), used to pick candidates from the index; `matches` decides.
+   * The workloads in `namespace` whose pod labels a selector accepts, each object once however often the input
+   * repeats it. `first` is one label pair the selector requires (if it has any), used to pick candidates from
+   * the index; `matches` decides.
    */
   selectWorkloads(
     namespace: string,
@@ -126,7 +159,15 @@ export class KubeIndex {
     const candidates = first
       ? (this.byLabel!.get(`${namespace}\0${first[0]}\0${first[1]}`) ?? [])
       : (this.byNamespace!.get(namespace) ?? []);
-    return candidates.filter((w) => matches(w.template.labels));
+    const matched = candidates.filter((w) => matches(w.template.labels));
+    if (matched.length < 2) return matched;
+    const seen = new Set<string>();
+    return matched.filter((w) => {
+      const identity = identityOf(w.object);
+      if (seen.has(identity)) return false;
+      seen.add(identity);
+      return true;
+    });
   }
 
   /** The workloads a PodDisruptionBudget selects (same namespace only, as Kubernetes does). */
@@ -136,14 +177,39 @@ export class KubeIndex {
     return this.selectWorkloads(namespaceOf(pdb), first, (labels) => selectorMatches(selector, labels));
   }
 
-  /** The PodDisruptionBudgets that select a workload's pods. */
+  /** The PodDisruptionBudgets that select a workload's pods, each once however often the input repeats it. */
   pdbsOf(object: KubeObject): readonly KubeObject[] {
     if (!this.pdbMap) {
       this.pdbMap = new Map();
-      for (const pdb of this.ofType(PDB))
-        for (const w of this.selectedByPdb(pdb)) push(this.pdbMap, w.object, pdb);
+      const seen = new Set<string>();
+      for (const pdb of this.ofType(PDB)) {
+        if (seen.has(identityOf(pdb))) continue;
+        seen.add(identityOf(pdb));
+        for (const w of this.selectedByPdb(pdb)) push(this.pdbMap, identityOf(w.object), pdb);
+      }
     }
-    return this.pdbMap.get(object) ?? [];
+    return this.pdbMap.get(identityOf(object)) ?? [];
+  }
+
+  /** The Services (with a selector, not ExternalName) whose selector matches a workload's pods. */
+  servicesOf(object: KubeObject): readonly KubeObject[] {
+    if (!this.serviceMap) {
+      this.serviceMap = new Map();
+      for (const service of this.ofType(SERVICE))
+        for (const w of this.selectedByService(service)) push(this.serviceMap, w.object, service);
+    }
+    return this.serviceMap.get(object) ?? [];
+  }
+
+  /** The workloads a Service sends traffic to: none for ExternalName Services and Services without a selector. */
+  selectedByService(service: KubeObject): Workload[] {
+    if (field(service, ["spec", "type"]) === "ExternalName") return [];
+    const selector = stringMap(field(service, ["spec", "selector"]));
+    const first = Object.entries(selector)[0];
+    if (!first) return [];
+    return this.selectWorkloads(namespaceOf(service), first, (labels) =>
+      mapSelectorMatches(selector, labels),
+    );
   }
 
   /** The recycler CronJobs (by label) whose target annotation names `deployment` in its namespace. */

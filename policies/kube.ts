@@ -130,6 +130,70 @@ export const KNOWN_TYPES: ReadonlySet<string> = new Set([
   "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
 ]);
 
+/**
+ * The apiVersions that serve each known kind in Kubernetes 1.31 and later (rotor's minimum). An object of a
+ * known kind at another version of a Kubernetes API group (`apps/v2`, `extensions/v1beta1`, a `v1`
+ * PodDisruptionBudget) is refused by the API server, so it is an input problem, not an unknown kind.
+ */
+const SERVED_VERSIONS: Readonly<Record<string, readonly string[]>> = {
+  Deployment: ["apps/v1"],
+  StatefulSet: ["apps/v1"],
+  DaemonSet: ["apps/v1"],
+  ReplicaSet: ["apps/v1"],
+  Job: ["batch/v1"],
+  CronJob: ["batch/v1"],
+  PodDisruptionBudget: ["policy/v1"],
+  Role: ["rbac.authorization.k8s.io/v1"],
+  ClusterRole: ["rbac.authorization.k8s.io/v1"],
+  RoleBinding: ["rbac.authorization.k8s.io/v1"],
+  ClusterRoleBinding: ["rbac.authorization.k8s.io/v1"],
+  Lease: ["coordination.k8s.io/v1"],
+  Ingress: ["networking.k8s.io/v1"],
+  IngressClass: ["networking.k8s.io/v1"],
+  NetworkPolicy: ["networking.k8s.io/v1"],
+  EndpointSlice: ["discovery.k8s.io/v1"],
+  HorizontalPodAutoscaler: ["autoscaling/v2", "autoscaling/v1"],
+  PriorityClass: ["scheduling.k8s.io/v1"],
+  StorageClass: ["storage.k8s.io/v1"],
+  CustomResourceDefinition: ["apiextensions.k8s.io/v1"],
+  ValidatingWebhookConfiguration: ["admissionregistration.k8s.io/v1"],
+  MutatingWebhookConfiguration: ["admissionregistration.k8s.io/v1"],
+  ValidatingAdmissionPolicy: ["admissionregistration.k8s.io/v1", "admissionregistration.k8s.io/v1beta1"],
+  ValidatingAdmissionPolicyBinding: [
+    "admissionregistration.k8s.io/v1",
+    "admissionregistration.k8s.io/v1beta1",
+  ],
+  ...Object.fromEntries(
+    [
+      "Pod",
+      "ReplicationController",
+      "Service",
+      "ServiceAccount",
+      "ConfigMap",
+      "Secret",
+      "Namespace",
+      "Endpoints",
+      "LimitRange",
+      "ResourceQuota",
+      "PersistentVolumeClaim",
+      "PersistentVolume",
+    ].map((kind) => [kind, ["v1"]]),
+  ),
+};
+
+/**
+ * When `object` is a kind rotor knows written at an apiVersion of a Kubernetes API group that does not serve
+ * it, the apiVersions that do; undefined otherwise. Other groups are left alone: `serving.knative.dev/v1`
+ * Service is a custom resource of its own, not a misspelt core Service.
+ */
+export function servedVersionsIfWrong(object: KubeObject): readonly string[] | undefined {
+  const served = SERVED_VERSIONS[object.kind];
+  if (!served || served.includes(object.apiVersion)) return undefined;
+  const group = groupOf(object);
+  const kubernetesGroup = group === "core" || !group.includes(".") || group.endsWith(".k8s.io");
+  return kubernetesGroup ? served : undefined;
+}
+
 const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
   CLUSTER_ROLE,
   CLUSTER_ROLE_BINDING,
@@ -186,9 +250,41 @@ export function describe(object: KubeObject): string {
   return ns ? `${object.kind} ${ns}/${name}` : `${object.kind} ${name}`;
 }
 
-/** Whether the object is managed by another (a ReplicaSet of a Deployment, a Job of a CronJob, a Pod of either). */
-export function isControlled(object: KubeObject): boolean {
-  return list(dict(object.metadata)?.ownerReferences).some((ref) => dict(ref)?.controller === true);
+/** `group/Kind/namespace/name`: one object, however often the input repeats it (and at whichever version). */
+export function identityOf(object: KubeObject): string {
+  let identity = identities.get(object);
+  if (identity === undefined) {
+    identity = `${typeKey(object)}/${namespaceOf(object)}/${nameOf(object)}`;
+    identities.set(object, identity);
+  }
+  return identity;
+}
+
+// Objects are never modified once loaded, and cross-object rules ask for the same identities many times.
+const identities = new WeakMap<KubeObject, string>();
+
+/** The object that manages this one (a ReplicaSet's Deployment, a Job's CronJob, a Pod's ReplicaSet or Job). */
+export interface ControllerRef {
+  /** `group/Kind` of the controller, as {@link typeKey} writes it. */
+  readonly type: string;
+  readonly kind: string;
+  readonly name: string;
+}
+
+/** The controller `ownerReference` of an object (always in its own namespace), if it has one. */
+export function controllerOf(object: KubeObject): ControllerRef | undefined {
+  for (const raw of list(dict(object.metadata)?.ownerReferences)) {
+    const ref = dict(raw);
+    if (ref?.controller !== true || typeof ref.kind !== "string" || typeof ref.name !== "string") continue;
+    const apiVersion = typeof ref.apiVersion === "string" ? ref.apiVersion : "";
+    const slash = apiVersion.indexOf("/");
+    return {
+      type: `${slash < 0 ? "core" : apiVersion.slice(0, slash)}/${ref.kind}`,
+      kind: ref.kind,
+      name: ref.name,
+    };
+  }
+  return undefined;
 }
 
 /** The pod template of a workload, with its path in the object; undefined for kinds without pods. */

@@ -9,7 +9,7 @@ import {
   type Node,
 } from "yaml";
 import { parseDocumentFast, pathKey, splitDocuments, type DocumentSlice, type Positions } from "./fast-yaml";
-import { KNOWN_TYPES, isKubeObject, list, typeKey } from "./kube";
+import { KNOWN_TYPES, describe, isKubeObject, list, servedVersionsIfWrong, typeKey } from "./kube";
 import type { FieldPath, KubeObject } from "./model";
 
 /**
@@ -171,6 +171,19 @@ export class LoadedSources {
   private accept(value: unknown, file: FileState, document: number, prefix: FieldPath): void {
     if (!isKubeObject(value)) {
       this.skipped.notKubernetes++;
+      return;
+    }
+    const served = servedVersionsIfWrong(value);
+    if (served) {
+      // The API server refuses it, so it is not an unknown kind to skip: say which apiVersion serves it.
+      this.origins.set(value, { file, document, prefix });
+      const at = this.locate(value, ["apiVersion"]);
+      this.origins.delete(value);
+      this.problems.push({
+        file: file.source.name,
+        ...(at ? { line: at.line, column: at.column } : {}),
+        message: `${describe(value)}: apiVersion ${JSON.stringify(value.apiVersion)} does not serve kind ${value.kind} in Kubernetes 1.31 or newer, so the API server refuses the object and rotor does not check it. Use apiVersion: ${served.join(" or ")}.`,
+      });
       return;
     }
     const type = typeKey(value);

@@ -13,7 +13,13 @@ import {
   podTemplateOf,
   show,
 } from "../kube";
-import { COMPONENT_LABEL, MAX_AGE_ANNOTATION, RECYCLER_COMPONENT, TARGET_ANNOTATION } from "../kube-index";
+import {
+  COMPONENT_LABEL,
+  DEFAULT_MAX_POD_AGE,
+  MAX_AGE_ANNOTATION,
+  RECYCLER_COMPONENT,
+  TARGET_ANNOTATION,
+} from "../kube-index";
 import type { Finding, KubeObject, Rule } from "../model";
 
 const RECYCLER_SHAPE = `a CronJob labelled ${COMPONENT_LABEL}: ${RECYCLER_COMPONENT} with annotation ${TARGET_ANNOTATION}`;
@@ -92,7 +98,7 @@ export const recyclerTargetsDeployment: Rule = {
 /** The recycler's advertised max pod age is valid, bounded, and what its container is told. */
 export const recyclerMaxPodAge: Rule = {
   id: "recycler-max-pod-age",
-  description: `A recycler's ${MAX_AGE_ANNOTATION} is a duration no longer than a ceiling (default 7d) and matches its --max-age.`,
+  description: `A recycler's ${MAX_AGE_ANNOTATION} is a duration no longer than a ceiling (default ${DEFAULT_MAX_POD_AGE}) and matches its --max-age.`,
   severity: "medium",
   rationale:
     "The max pod age is the promise the recycler keeps; an unparseable or very long age means pods effectively never rotate, and an annotation that disagrees with --max-age misleads whoever reads it.",
@@ -103,7 +109,7 @@ export const recyclerMaxPodAge: Rule = {
   settings: {
     maxPodAge: {
       type: "duration",
-      default: "7d",
+      default: DEFAULT_MAX_POD_AGE,
       description: "The longest max pod age a recycler may declare, as a duration like 24h, 7d or 1d12h.",
     },
   },

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, describe, it } from "node:test";
 import { CatalogError, loadEnvironment, loadEnvironmentByName } from "../../catalog";
 import { withOwnReplicaChoice } from "../../catalog/load";
 
@@ -27,10 +27,22 @@ describe("catalog: invalid files, every problem reported with file:line:col, pat
     [
       "syntax-error",
       [
-        `${dir}/syntax-error.yaml:8:1: is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+        `${dir}/syntax-error.yaml:7:12: is not valid YAML: the "[" that starts a list here is never closed. Add the missing "]".`,
+      ],
+    ],
+    [
+      "unclosed-quote",
+      [
+        `${dir}/unclosed-quote.yaml:6:12: is not valid YAML: the quote (") that starts a quoted value here is never closed. Add the closing quote.`,
       ],
     ],
     ["wrong-type", [`${dir}/wrong-type.yaml:7:5: apps.web.replicas ("three") must be a number.`]],
+    [
+      "max-age-number",
+      [
+        `${dir}/max-age-number.yaml:10:7: apps.web.rotation.maxAge (0) must be a whole number of days, hours, minutes and seconds in that order, like 90s, 15m, 24h, 7d or 1d12h.`,
+      ],
+    ],
     [
       "unknown-key",
       [
@@ -56,6 +68,24 @@ describe("catalog: invalid files, every problem reported with file:line:col, pat
       ],
     ],
     [
+      "missing-base-apps",
+      [
+        `${dir}/missing-base-apps.yaml:3:1: extends ("no-such-base.yaml") names ${dir}/no-such-base.yaml, which does not exist. Fix the path: it is relative to the file that extends it.`,
+      ],
+    ],
+    [
+      "capacity",
+      [
+        `${dir}/capacity.yaml:6:3: apps.web.rotation.schedule ("0 * * * *") cannot keep up: it allows 15 rotations a week inside the windows (15 runs × maxRotationsPerRun 1), but 6 pods with maxAge 24h need 42. Run more often, widen the windows, raise maxRotationsPerRun or lengthen maxAge. Inherited from defaults.rotation.schedule at ${dir}/capacity-base.yaml:6:5.`,
+      ],
+    ],
+    [
+      "disable-typo",
+      [
+        `${dir}/disable-typo.yaml:6:3: apps.legcy sets enabled: false, but no file of this environment (${dir}/valid-base.yaml, ${dir}/disable-typo.yaml) declares an app "legcy", so it disables nothing: almost certainly a typo. Did you mean "legacy"?`,
+      ],
+    ],
+    [
       "cycle-a",
       [
         `${dir}/cycle-b.yaml:3:1: extends ("cycle-a.yaml") makes a cycle: ${dir}/cycle-a.yaml -> ${dir}/cycle-b.yaml -> ${dir}/cycle-a.yaml. Remove one extends.`,
@@ -73,7 +103,24 @@ describe("catalog: invalid files, every problem reported with file:line:col, pat
         `${dir}/no-apps.yaml:1:1: apps is empty: the environment deploys nothing. Add at least one app under apps.`,
       ],
     ],
-    ["duplicate-key", [`${dir}/duplicate-key.yaml:7:5: is not valid YAML: Map keys must be unique`]],
+    [
+      "duplicate-key",
+      [
+        `${dir}/duplicate-key.yaml:7:5: apps.web.image is written twice (first at line 6): YAML keys must be unique, and the second would replace the first. Keep one of them.`,
+      ],
+    ],
+    [
+      "duplicate-app",
+      [
+        `${dir}/duplicate-app.yaml:13:3: apps.web is written twice (first at line 5): YAML keys must be unique, and the second would replace the first. Keep one of them.`,
+      ],
+    ],
+    [
+      "alias-bomb",
+      [
+        `${dir}/alias-bomb.yaml:1:1: is refused: its aliases expand into too many copies, as in an alias bomb (Excessive alias count indicates a resource exhaustion attack). Write the values out instead of repeating aliases.`,
+      ],
+    ],
     [
       "two-documents",
       [`${dir}/two-documents.yaml:9:1: holds more than one YAML document. Keep one catalog per file.`],
@@ -124,10 +171,88 @@ describe("catalog: invalid files, every problem reported with file:line:col, pat
     );
   });
 
+  it("a catalog directory that does not exist is named as such, not as a missing environment", () => {
+    assert.deepEqual(
+      problemsOf(() => loadEnvironmentByName(`${dir}/nonexistent`, "dev")),
+      [
+        `${dir}/nonexistent: does not exist, so it holds no catalog for environment "dev". Point --catalog-dir (or the stack's rotor:catalogDir) at the directory with the catalog files.`,
+      ],
+    );
+    assert.deepEqual(
+      problemsOf(() => loadEnvironmentByName(`${dir}/empty.yaml`, "dev")),
+      [
+        `${dir}/empty.yaml: is not a directory, so it holds no catalog for environment "dev". Point --catalog-dir (or the stack's rotor:catalogDir) at the directory with the catalog files.`,
+      ],
+    );
+  });
+
   it("the summary line counts the problems", () => {
     assert.throws(
       () => loadEnvironment(`${dir}/many.yaml`),
       /^CatalogError: catalog test\/fixtures\/catalog\/many\.yaml has 11 problems:\n/,
+    );
+  });
+});
+
+describe("catalog: files that are not catalogs are refused before they are parsed", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "rotor-catalog-"));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+  const head = "apiVersion: rotor.dev/v1alpha1\nkind: Catalog\nnamespace: shop\n";
+
+  it("a binary file", () => {
+    writeFileSync(join(tmp, "binary.yaml"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00]));
+    assert.deepEqual(
+      problemsOf(() => loadEnvironment(join(tmp, "binary.yaml"))),
+      [`${tmp}/binary.yaml: is a binary file (it contains NUL bytes), not YAML or JSON.`],
+    );
+  });
+
+  it("a binary file in the extends chain is named itself", () => {
+    writeFileSync(join(tmp, "on-binary.yaml"), `${head}extends: binary.yaml\n`);
+    assert.deepEqual(
+      problemsOf(() => loadEnvironment(join(tmp, "on-binary.yaml"))),
+      [`${tmp}/binary.yaml: is a binary file (it contains NUL bytes), not YAML or JSON.`],
+    );
+  });
+
+  it("a UTF-16 file", () => {
+    writeFileSync(
+      join(tmp, "utf16.yaml"),
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(head, "utf16le")]),
+    );
+    assert.deepEqual(
+      problemsOf(() => loadEnvironment(join(tmp, "utf16.yaml"))),
+      [`${tmp}/utf16.yaml: is UTF-16 encoded; save it as UTF-8.`],
+    );
+  });
+
+  it("a file over the 16 MiB limit, without reading it", () => {
+    // Sparse: the size is what is checked, before a single byte is read.
+    writeFileSync(join(tmp, "huge.yaml"), "");
+    truncateSync(join(tmp, "huge.yaml"), 17 * 1024 * 1024);
+    assert.deepEqual(
+      problemsOf(() => loadEnvironment(join(tmp, "huge.yaml"))),
+      [
+        `${tmp}/huge.yaml: is 17 MiB, over the 16 MiB limit for one catalog file. Split its apps over several files that extend one another.`,
+      ],
+    );
+  });
+
+  it("a lower limit, as the loader's caller sets it", () => {
+    writeFileSync(join(tmp, "small.yaml"), `${head}apps: {}\n${"#".repeat(1024 * 1024)}\n`);
+    assert.deepEqual(
+      problemsOf(() => loadEnvironment(join(tmp, "small.yaml"), { maxFileBytes: 512 * 1024 })),
+      [
+        `${tmp}/small.yaml: is 1 MiB, over the 0.5 MiB limit for one catalog file. Split its apps over several files that extend one another.`,
+      ],
+    );
+  });
+
+  it("a directory where the environment's file should be", () => {
+    mkdirSync(join(tmp, "envs", "x.yaml"), { recursive: true });
+    assert.deepEqual(
+      problemsOf(() => loadEnvironmentByName(join(tmp, "envs"), "x")),
+      [`${tmp}/envs/x.yaml: is a directory, not a file. Check the path.`],
     );
   });
 });

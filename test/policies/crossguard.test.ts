@@ -7,6 +7,7 @@ import {
 } from "@pulumi/policy";
 import { adaptResource, kubeTypeOf, rotorPolicies, violationMessage } from "../../policies/crossguard";
 import { evaluate } from "../../policies/engine";
+import type { KubeObject } from "../../policies/model";
 import { RULES } from "../../policies/rules";
 import { objects } from "./helpers";
 import {
@@ -57,6 +58,19 @@ async function violations(fixture: string, config: Record<string, object> = {}):
   ];
 }
 
+/**
+ * What the pack reports for a fixture: stack rules over every object at once, as the stack policies see them;
+ * single-object rules over each object alone, as the resource policies see them.
+ */
+function expectedViolations(all: readonly KubeObject[]): string[] {
+  const stack = evaluate(all, { rules: RULES.filter((r) => r.scope === "stack") });
+  const single = all.flatMap((o) => evaluate([o], { rules: RULES.filter((r) => r.scope === "object") }));
+  return [...stack, ...single]
+    .filter((f) => f.waivedBecause === undefined)
+    .map((f) => `${f.ruleId} ${violationMessage(f)}`)
+    .sort();
+}
+
 describe("CrossGuard pack", () => {
   test("has one policy per rule: resource policies for single-object rules, stack policies for the rest", () => {
     assert.deepEqual(
@@ -67,7 +81,6 @@ describe("CrossGuard pack", () => {
       resourcePolicies.map((p) => p.name),
       [
         "deployment-min-replicas",
-        "readiness-probe",
         "recycler-max-pod-age",
         "recycler-cronjob-settings",
         "pod-security-restricted",
@@ -188,14 +201,33 @@ describe("CrossGuard pack", () => {
       "pod-security",
       "resources",
       "waivers",
+      "owned",
+      "readiness-services",
+      "services-versions",
+      "duplicates",
     ]) {
-      const expected = evaluate(objects(fixture))
-        .filter((f) => f.waivedBecause === undefined)
-        .map((f) => `${f.ruleId} ${violationMessage(f)}`)
-        .sort();
       const actual = (await violations(fixture)).map((v) => `${v.policy} ${v.message}`).sort();
-      assert.deepEqual(actual, expected, fixture);
+      assert.deepEqual(actual, expectedViolations(objects(fixture)), fixture);
     }
+  });
+
+  test("a resource policy sees one object, so it checks an object whose controller is in the stack itself", () => {
+    // rotor check checks ReplicaSet probes/unprobed-5d4f8 through its Deployment, which is in the same file.
+    const checked = expectedViolations(objects("readiness"));
+    const together = evaluate(objects("readiness"))
+      .filter((f) => f.waivedBecause === undefined)
+      .map((f) => `${f.ruleId} ${violationMessage(f)}`);
+    assert.deepEqual(
+      checked.filter((v) => !together.includes(v)).map((v) => v.slice(0, v.indexOf(":"))),
+      [
+        "pod-security-restricted ReplicaSet probes/unprobed-5d4f8",
+        "resource-requests-limits ReplicaSet probes/unprobed-5d4f8",
+      ],
+    );
+    assert.deepEqual(
+      together.filter((v) => !checked.includes(v)),
+      [],
+    );
   });
 
   test("takes rule settings from the policy config (getConfig)", async () => {

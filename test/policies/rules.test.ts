@@ -123,6 +123,40 @@ const CASES: [rule: string, fixture: string, what: string, expected: Expected][]
     ],
   ],
   [
+    "readiness-probe",
+    "readiness-services",
+    "a container a Service sends traffic to (by port name, number or the default port) needs a probe, declared ports or not; Jobs need one only behind a Service.",
+    [
+      [
+        "Deployment svc/hidden",
+        "21:11",
+        'container "web" receives traffic from Service svc/hidden (targetPort 8080) but has no readinessProbe, so it gets traffic as soon as it starts and rollouts treat it as Ready before it can serve.',
+      ],
+      [
+        "Deployment svc/default-port",
+        "103:11",
+        'container "web" receives traffic from Service svc/default-port (targetPort 80) but has no readinessProbe, so it gets traffic as soon as it starts and rollouts treat it as Ready before it can serve.',
+      ],
+      [
+        "Job svc/batch-served",
+        "163:11",
+        'container "server" receives traffic from Service svc/batch-served (targetPort 8080) but has no readinessProbe, so it gets traffic as soon as it starts.',
+      ],
+    ],
+  ],
+  [
+    "readiness-probe",
+    "owned",
+    "a ReplicaSet whose Deployment is not in the input is checked itself.",
+    [
+      [
+        "ReplicaSet owned/web-7c9d",
+        "62:11",
+        'container "web" declares port 8080 but has no readinessProbe, so it gets traffic as soon as it starts and rollouts treat it as Ready before it can serve.',
+      ],
+    ],
+  ],
+  [
     "rolling-update-keeps-capacity",
     "rolling-update",
     "surge-first, 25% of 2 and within-budget pass; Recreate, 25% of 8 over a budget of 1, no budget and an invalid value fail.",
@@ -163,6 +197,52 @@ const CASES: [rule: string, fixture: string, what: string, expected: Expected][]
         "Service two/shop",
         "103:3",
         'spec.selector {"app.kubernetes.io/part-of":"shop"} matches the pods of 2 workloads (Deployment two/web, CronJob two/web-recycler), so their pods share its traffic.',
+      ],
+    ],
+  ],
+  [
+    "service-selects-one-workload",
+    "services-versions",
+    "versions of one app (same name label, a different version label each) and one object defined twice pass; the same app without versions or at one version fails.",
+    [
+      [
+        "Service unversioned/web",
+        "148:3",
+        'spec.selector {"app.kubernetes.io/name":"web"} matches the pods of 2 workloads (Deployment unversioned/web-a, Deployment unversioned/web-b), so their pods share its traffic.',
+      ],
+      [
+        "Service same-version/web",
+        "192:3",
+        'spec.selector {"app.kubernetes.io/name":"web"} matches the pods of 2 workloads (Deployment same-version/web-a, Deployment same-version/web-b), so their pods share its traffic.',
+      ],
+    ],
+  ],
+  [
+    "service-selects-one-workload",
+    "owned",
+    "two Pods of one ReplicaSet that is not in the input are one workload.",
+    [],
+  ],
+  [
+    "deployment-has-pdb",
+    "duplicates",
+    "a budget defined twice is one budget, not two that stall every eviction.",
+    [],
+  ],
+  [
+    "pdb-allows-disruption",
+    "duplicates",
+    "a Deployment defined twice counts its replicas once: minAvailable 2 of 2 allows no eviction.",
+    [
+      [
+        "PodDisruptionBudget dup/api",
+        "43:3",
+        "spec.minAvailable is 2 for Deployment dup/api (2 replicas), so it allows 0 evictions when every pod is healthy: node drains hang and the recycler is always blocked.",
+      ],
+      [
+        "PodDisruptionBudget dup/api",
+        "53:3",
+        "spec.minAvailable is 2 for Deployment dup/api (2 replicas), so it allows 0 evictions when every pod is healthy: node drains hang and the recycler is always blocked.",
       ],
     ],
   ],
@@ -228,7 +308,7 @@ const CASES: [rule: string, fixture: string, what: string, expected: Expected][]
       ],
       [
         "CronJob ages/disagreeing",
-        "106:15",
+        "106:50",
         "the container runs with --max-age 12h, but rotor.dev/max-pod-age says 24h.",
       ],
     ],
@@ -368,6 +448,15 @@ const CASES: [rule: string, fixture: string, what: string, expected: Expected][]
       ["Job psa/unconfined", "161:13", 'container "tracer" sets seccompProfile.type "Unconfined".'],
       ["Job psa/unconfined", "169:13", 'container "helper" sets runAsNonRoot: false.'],
       ["Job psa/unconfined", "170:13", 'container "helper" sets runAsUser: 0 (root).'],
+    ],
+  ],
+  [
+    "pod-security-restricted",
+    "owned",
+    "a Job whose CronJob is not in the input is checked itself; one whose CronJob is, through the CronJob.",
+    [
+      ["Job owned/nightly-28910", "30:13", 'container "backup" is privileged.'],
+      ["CronJob owned/report", "157:17", 'container "report" is privileged.'],
     ],
   ],
   [

@@ -49,31 +49,36 @@ const servicesTargeting = (o: KubeObject, all: readonly KubeObject[]) =>
   );
 
 const MODELS: Record<string, Model> = {
-  // kube-linter pkg/templates/pdbminavailable: 100% fails; else deployment-likes in the namespace whose selector
-  // string equals the PDB's, with percentages rounded DOWN, fail when replicas <= minAvailable.
+  // kube-linter 0.8.3 pkg/templates/pdbminavailable: 100% fails; else deployment-likes in the namespace whose
+  // selector (as a label set) the PDB's selector matches, percentages rounded UP, with an HPA's minReplicas for a
+  // Deployment at 1 (or unset) replicas, fail when replicas <= minAvailable.
   "kube-linter pdb-min-available": (pdb, all) => {
     const min = field(pdb, ["spec", "minAvailable"]);
     if (min === undefined) return "pass";
     if (percent(min) === 100) return "fail";
-    const selector = JSON.stringify(field(pdb, ["spec", "selector"]));
     return fail(
       workloadsOf(all)
         .filter(
           (w) =>
             namespaceOf(w) === namespaceOf(pdb) &&
-            JSON.stringify(field(w, ["spec", "selector"])) === selector,
+            selectorMatches(
+              field(pdb, ["spec", "selector"]),
+              stringMap(field(w, ["spec", "selector", "matchLabels"])),
+            ),
         )
         .some((w) => {
           const r = typeof replicas(w) === "number" ? (replicas(w) as number) : 1;
           const p = percent(min);
-          return r <= (p === undefined ? (min as number) : Math.floor((r * p) / 100));
+          return r <= (p === undefined ? (min as number) : Math.ceil((r * p) / 100));
         }),
     );
   },
-  // kube-linter pkg/templates/pdbmaxunavailable: `MaxUnavailable.IntVal == 0`, which is also true for any string.
+  // kube-linter 0.8.3 pkg/templates/pdbmaxunavailable: intstr.GetScaledValueFromIntOrPercent(max, 100, false) == 0,
+  // so 0 and "0%" fail and any other percentage passes.
   "kube-linter pdb-max-unavailable": (pdb) => {
     const max = field(pdb, ["spec", "maxUnavailable"]);
-    return fail(max !== undefined && (typeof max === "string" || max === 0));
+    if (max === undefined) return "pass";
+    return fail((typeof max === "number" ? max : (percent(max) ?? 0)) === 0);
   },
   // kube-linter no-readiness-probe: every (non-init) container of a deployment-like needs a readinessProbe.
   "kube-linter no-readiness-probe": (o) =>
@@ -133,12 +138,18 @@ const MODELS: Record<string, Model> = {
   // Polaris deploymentMissingReplicas: spec.replicas is required and at least 2.
   "polaris deploymentMissingReplicas": (d) =>
     fail(!(typeof replicas(d) === "number" && (replicas(d) as number) >= 2)),
-  // Polaris pdbDisruptionsIsZero: status.disruptionsAllowed >= 1, a field only a live cluster fills in.
-  "polaris pdbDisruptionsIsZero": (pdb) =>
-    fail(!((field(pdb, ["status", "disruptionsAllowed"]) as number) >= 1)),
+  // Polaris pdbDisruptionsIsZero: reads the spec; maxUnavailable 0 (or "0%") and minAvailable "100%" fail. An
+  // integer minAvailable is not compared with the replicas.
+  "polaris pdbDisruptionsIsZero": (pdb) => {
+    const max = field(pdb, ["spec", "maxUnavailable"]);
+    const min = field(pdb, ["spec", "minAvailable"]);
+    return fail(max === 0 || max === "0%" || min === "100%");
+  },
   // Polaris readinessProbeMissing: every container of controllers other than Jobs and CronJobs.
   "polaris readinessProbeMissing": (o) =>
-    fail(containersOf(podTemplateOf(o)!, ["containers"]).some((c) => !dict(c.container.readinessProbe))),
+    ["batch/Job", "batch/CronJob"].includes(typeKey(o))
+      ? "pass"
+      : fail(containersOf(podTemplateOf(o)!, ["containers"]).some((c) => !dict(c.container.readinessProbe))),
   // Polaris runAsRootAllowed: runAsNonRoot true OR runAsUser >= 1, at pod level (not overridden) or per container.
   "polaris runAsRootAllowed": (o) => {
     const good = (ctx: unknown) =>
@@ -238,8 +249,8 @@ const TABLE: [
     "pdb-allows-disruption",
     "pdb-budget",
     "PodDisruptionBudget min-percent-rounds-up/app",
-    "pass",
-    "differs",
+    "fail",
+    "agrees",
   ],
   [
     "kube-linter pdb-max-unavailable",
@@ -262,8 +273,16 @@ const TABLE: [
     "pdb-allows-disruption",
     "pdb-budget",
     "PodDisruptionBudget max-ten-percent/app",
+    "pass",
+    "agrees",
+  ],
+  [
+    "kube-linter pdb-max-unavailable",
+    "pdb-allows-disruption",
+    "pdb-budget",
+    "PodDisruptionBudget max-zero-percent/app",
     "fail",
-    "differs",
+    "agrees",
   ],
   [
     "kube-linter no-readiness-probe",
@@ -347,6 +366,30 @@ const TABLE: [
   ],
   ["kube-score pod-probes", "readiness-probe", "readiness", "StatefulSet probes/db", "pass", "differs"],
   [
+    "kube-score pod-probes",
+    "readiness-probe",
+    "readiness-services",
+    "Deployment svc/hidden",
+    "fail",
+    "agrees",
+  ],
+  [
+    "polaris readinessProbeMissing",
+    "readiness-probe",
+    "readiness-services",
+    "Job svc/batch-worker",
+    "pass",
+    "agrees",
+  ],
+  [
+    "kube-linter dangling-service",
+    "service-selects-one-workload",
+    "services-versions",
+    "Service versions/web",
+    "pass",
+    "agrees",
+  ],
+  [
     "kube-score service-targets-pod",
     "service-selects-one-workload",
     "services",
@@ -399,7 +442,23 @@ const TABLE: [
     "pdb-allows-disruption",
     "pdb-budget",
     "PodDisruptionBudget max-one/app",
+    "pass",
+    "agrees",
+  ],
+  [
+    "polaris pdbDisruptionsIsZero",
+    "pdb-allows-disruption",
+    "pdb-budget",
+    "PodDisruptionBudget max-zero/app",
     "fail",
+    "agrees",
+  ],
+  [
+    "polaris pdbDisruptionsIsZero",
+    "pdb-allows-disruption",
+    "pdb-budget",
+    "PodDisruptionBudget min-equal/app",
+    "pass",
     "differs",
   ],
   [
