@@ -4,8 +4,8 @@ import { demoCommand } from "./demo";
 import { planCommand } from "./plan";
 import { recycleCommand } from "./recycle";
 import { renderCommand } from "./render";
-
 import { EXIT_USAGE } from "./exit-codes";
+import { reportError } from "./user-error";
 
 export { EXIT_USAGE } from "./exit-codes";
 
@@ -21,9 +21,13 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI; resolves with the exit code instead of exiting, so tests can call it in-process. */
+/**
+ * Runs the CLI; resolves with the exit code instead of exiting, so tests can call it in-process. Never rejects:
+ * whatever a command throws goes through the one error path of cli/user-error.ts.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   process.exitCode = 0;
+  const command = argv.find((arg) => !arg.startsWith("-"));
   try {
     await buildProgram().parseAsync(argv, { from: "user" });
   } catch (error) {
@@ -31,18 +35,23 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Help and version are exits with code 0; everything else commander refuses is a usage error.
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    throw error;
+    const report = reportError(error, command ? `rotor ${command}` : "rotor");
+    process.stderr.write(report.text);
+    return report.exitCode;
   }
   return Number(process.exitCode ?? 0);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    // exitCode, not exit(): a forced exit can cut off output still flowing into a pipe.
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      process.exitCode = 1;
-    },
-  );
+/** Runs the CLI as a process: what `bin/rotor.js` calls. */
+export function run(argv: readonly string[]): void {
+  // A reader that stops early (`rotor render --stdout | head`) closes the pipe: stop writing, say nothing.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+    });
+  }
+  // exitCode, not exit(): a forced exit can cut off output still flowing into a pipe.
+  void main(argv).then((code) => (process.exitCode = code));
 }
+
+if (require.main === module) run(process.argv.slice(2));

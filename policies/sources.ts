@@ -10,6 +10,7 @@ import {
 } from "yaml";
 import { parseDocumentFast, pathKey, splitDocuments, type DocumentSlice, type Positions } from "./fast-yaml";
 import { KNOWN_TYPES, describe, isKubeObject, list, servedVersionsIfWrong, typeKey } from "./kube";
+import { yamlDataProblem } from "../cli/user-error";
 import type { FieldPath, KubeObject } from "./model";
 
 /**
@@ -84,7 +85,9 @@ export class LoadedSources {
       // Pathological input (nesting deep enough to exhaust the stack, say) must not take the other files down.
       this.objects.length = objects;
       const reason = error instanceof Error ? error.message : String(error);
-      this.problems.push({ file: source.name, message: `could not be parsed: ${reason}` });
+      // Alias bombs and the like are worded by the CLI's one error path (cli/user-error.ts).
+      const message = yamlDataProblem(error) ?? `could not be parsed: ${reason}`;
+      this.problems.push({ file: source.name, message });
     }
   }
 
