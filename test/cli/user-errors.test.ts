@@ -53,8 +53,26 @@ before(() => {
   symlinkSync(at("a-dir"), at("links", "to-dir.yaml"));
   mkdirSync(at("dangling"));
   symlinkSync(at("nowhere"), at("dangling", "gone.yaml"));
+  // Kubeconfigs whose files are wrong in the ways people get them wrong.
+  const kubeconfig = (name: string, cluster: string, user: string) =>
+    writeFileSync(
+      at(name),
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "current-context: c",
+        "contexts: [{name: c, context: {cluster: c, user: u, namespace: shop}}]",
+        `clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"${cluster}}}]`,
+        `users: [{name: u, user: {${user}}}]`,
+        "",
+      ].join("\n"),
+    );
+  kubeconfig("kube-ca-dir.yaml", `, certificate-authority: "${at("a-dir")}"`, "token: t");
+  kubeconfig("kube-token.yaml", "", `tokenFile: "${at("no-token")}"`);
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const recycleArgs = ["recycle", "--deployment", "web", "--max-age", "1d", "--dry-run"];
 
 /** [what the user did, the arguments, the exact lines on stderr]. */
 const cases: [string, () => string[], () => string[]][] = [
@@ -152,6 +170,30 @@ const cases: [string, () => string[], () => string[]][] = [
     "check a directory holding a dangling link",
     () => ["check", at("dangling"), reference],
     () => [`rotor check: ${at("dangling", "gone.yaml")}: does not exist. Check the path.`],
+  ],
+  [
+    "recycle --kubeconfig a directory",
+    () => [...recycleArgs, "--kubeconfig", at("a-dir")],
+    () => [`error: cannot read kubeconfig ${at("a-dir")}: it is a directory, not a file. Name a file.`],
+  ],
+  [
+    "recycle --kubeconfig an alias bomb",
+    () => [...recycleArgs, "--kubeconfig", at("bomb.yaml")],
+    () => [
+      `error: cannot parse kubeconfig ${at("bomb.yaml")}: it expands its YAML aliases into too much data (an alias bomb), so it was not read. Write the values out, or use fewer nested aliases.`,
+    ],
+  ],
+  [
+    "recycle with a certificate-authority that is a directory",
+    () => [...recycleArgs, "--kubeconfig", at("kube-ca-dir.yaml")],
+    () => [
+      `error: cannot read certificate authority ${at("a-dir")} (from ${at("kube-ca-dir.yaml")}): it is a directory, not a file. Name a file.`,
+    ],
+  ],
+  [
+    "recycle with a tokenFile that does not exist",
+    () => [...recycleArgs, "--kubeconfig", at("kube-token.yaml")],
+    () => [`error: cannot read the token file ${at("no-token")}: it does not exist. Check the path.`],
   ],
 ];
 
