@@ -8,12 +8,19 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { LineCounter, parseDocument } from "yaml";
 import { resolveConfig, type ResolvedConfig } from "../policies/config";
 import { formatProblem, formatReport, summary, REPORT_FORMATS, type ReportFormat } from "../policies/report";
-import { checkSources, FAIL_LEVELS, type FailLevel } from "../policies/run-check";
+import { suggest } from "../components/zod-problems";
+import { yaml } from "../policies/lazy-yaml";
+import {
+  checkSources,
+  ENFORCEMENT_FAIL_LEVELS,
+  FAIL_LEVELS,
+  SEVERITY_FAIL_LEVELS,
+  type FailLevel,
+} from "../policies/run-check";
 import {
   decodeText,
   locateInText,
@@ -29,6 +36,7 @@ import {
   yamlDataProblem,
   type FsContext,
 } from "./user-error";
+import { rotorVersion } from "./version";
 
 /**
  * `rotor check <files|dirs|->`: the rule catalog of the CrossGuard pack, for manifests that Pulumi never sees
@@ -75,8 +83,11 @@ export function checkCommand(io: Partial<CheckIO> = {}): Command {
       "rule levels and settings, YAML or JSON in the format of pulumi's --policy-pack-config",
     )
     .addOption(
-      new Option("--fail-level <level>", "fail (exit code 1) on findings at or above this enforcement level")
-        .choices(FAIL_LEVELS)
+      new Option(
+        "--fail-level <level>",
+        `fail (exit code 1) on findings at or above this level: ${ENFORCEMENT_FAIL_LEVELS.join(", ")}, or a severity (${SEVERITY_FAIL_LEVELS.join(", ")}) for mandatory findings of that severity or higher`,
+      )
+        .argParser(parseFailLevel)
         .default("mandatory"),
     )
     .option("-o, --output <file>", "write the report to this file instead of standard output")
@@ -90,6 +101,16 @@ export function checkCommand(io: Partial<CheckIO> = {}): Command {
     .action(async (paths: string[], flags: CheckFlags) => {
       process.exitCode = await runCheck(paths, flags, { stdout, stderr, readStdin });
     });
+}
+
+/** Parses --fail-level; a wrong value names every accepted one, and the closest when it looks like a typo. */
+export function parseFailLevel(value: string): FailLevel {
+  const level = FAIL_LEVELS.find((l) => l === value);
+  if (level !== undefined) return level;
+  const guess = suggest(value, FAIL_LEVELS);
+  throw new InvalidArgumentError(
+    `must be an enforcement level (${ENFORCEMENT_FAIL_LEVELS.join(", ")}) or a severity (${SEVERITY_FAIL_LEVELS.join(", ")}).${guess ? ` Did you mean ${guess}?` : ""}`,
+  );
 }
 
 function parseMiB(value: string): number {
@@ -162,7 +183,7 @@ async function runCheck(paths: readonly string[], flags: CheckFlags, io: CheckIO
 
   const result = checkSources(files, { config, failLevel: flags.failLevel, problems });
   result.problems.forEach(report);
-  const text = formatReport(result, flags.format, toolVersion());
+  const text = formatReport(result, flags.format, rotorVersion());
   if (flags.output !== undefined) {
     const output = flags.output;
     const exampleFile = `rotor-report.${flags.format === "text" ? "txt" : flags.format}`;
@@ -189,8 +210,8 @@ function loadConfig(path: string, limit: number): { config: ResolvedConfig } | {
   if (bytes === undefined) return { problems: [{ file, message: "is larger than --max-file-size." }] };
   const decoded = decodeText(bytes);
   if ("error" in decoded) return { problems: [{ file, message: decoded.error }] };
-  const counter = new LineCounter();
-  const doc = parseDocument(decoded.text, { lineCounter: counter });
+  const counter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(decoded.text, { lineCounter: counter });
   if (doc.errors.length > 0) {
     return {
       problems: doc.errors.map((e) => {
@@ -340,19 +361,4 @@ async function readProcessStdin(limit: number): Promise<Uint8Array> {
     if (total > limit) break;
   }
   return Buffer.concat(chunks);
-}
-
-let cachedVersion: string | undefined;
-
-/** rotor's version, from the package.json above this file (in the source tree and in dist/ alike). */
-function toolVersion(): string {
-  if (cachedVersion) return cachedVersion;
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const candidate = join(dir, "package.json");
-    if (existsSync(candidate)) {
-      const pkg = JSON.parse(readFileSync(candidate, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "rotor" && pkg.version) return (cachedVersion = pkg.version);
-    }
-    if (dirname(dir) === dir) return (cachedVersion = "0.0.0");
-  }
 }

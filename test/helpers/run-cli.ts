@@ -12,8 +12,12 @@ export async function rotorInProcess(...args: string[]): Promise<CliRun> {
   const err: string[] = [];
   const writeOut = process.stdout.write.bind(process.stdout);
   const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = (chunk: string | Uint8Array) => out.push(String(chunk)) > 0;
-  process.stderr.write = (chunk: string | Uint8Array) => err.push(String(chunk)) > 0;
+  // rotor writes strings; the test runner reports through the same stream in binary chunks, which must pass
+  // (a test that swallowed them would make other tests' results vanish).
+  process.stdout.write = (chunk: string | Uint8Array, ...rest: never[]) =>
+    typeof chunk === "string" ? out.push(chunk) > 0 : writeOut(chunk, ...rest);
+  process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) =>
+    typeof chunk === "string" ? err.push(chunk) > 0 : writeErr(chunk, ...rest);
   try {
     const code = await main(args);
     return { code, stdout: out.join(""), stderr: err.join("") };
