@@ -137,10 +137,14 @@ export function fsProblem(error: NodeJS.ErrnoException, context: FsContext = {})
  */
 export function explainWrapped(error: Error): string {
   const cause = (error as { cause?: unknown }).cause;
+  // A wrapper that appends its cause's own message (`cannot read x: ENOENT: ...`) gets this module's instead.
+  const suffix = cause instanceof Error ? `: ${cause.message}` : undefined;
+  const head =
+    suffix && error.message.endsWith(suffix) ? error.message.slice(0, -suffix.length) : error.message;
   // The wrapper names the file already: the cause reads as a sentence about "it".
-  if (isSystemError(cause)) return `${error.message}: ${fsErrorMessage(cause, { path: "it" })}`;
+  if (isSystemError(cause)) return `${head}: ${fsErrorMessage(cause, { path: "it" })}`;
   const yaml = yamlDataProblem(cause);
-  if (yaml !== undefined) return `${error.message}: it ${yaml}`;
+  if (yaml !== undefined) return `${head}: it ${yaml}`;
   if (cause instanceof Error && !error.message.includes(cause.message))
     return `${error.message}: ${cause.message.split("\n")[0]}`;
   return error.message;

@@ -106,8 +106,9 @@ function load(files: readonly string[], options: KubeconfigOptions): Loaded[] {
     } catch (error) {
       // kubectl skips missing files in KUBECONFIG but not an explicit --kubeconfig.
       if (options.kubeconfig || files.length === 1) {
-        // The cause says why; `rotor recycle` words it (cli/user-error.ts), the bundle logs the chain.
-        throw new KubeconfigError(`cannot read kubeconfig ${file}`, { cause: error });
+        throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       continue;
     }
@@ -115,7 +116,9 @@ function load(files: readonly string[], options: KubeconfigOptions): Loaded[] {
     try {
       doc = options.parse(text, file);
     } catch (error) {
-      throw new KubeconfigError(`cannot parse kubeconfig ${file}`, { cause: error });
+      throw new KubeconfigError(`cannot parse kubeconfig ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     loaded.push({ file, doc: asDoc(doc) });
   }
