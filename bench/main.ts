@@ -3,12 +3,14 @@ import * as catalog from "./catalog";
 import * as check from "./check";
 import * as construct from "./construct";
 import * as recycler from "./recycler";
+import * as startup from "./startup";
 
 const sections: [string, (log: (line: string) => void) => Promise<Record<string, number>>][] = [
   ["catalog", catalog.run],
   ["construct", construct.run],
   ["recycler", recycler.run],
   ["check", check.run],
+  ["startup", startup.run],
 ];
 
 async function main(): Promise<void> {

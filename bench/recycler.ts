@@ -19,7 +19,7 @@ const DAY = 86_400_000;
 const START = Date.parse("2026-01-05T10:00:00Z");
 const exec = promisify(execFile);
 
-function verdict(ok: boolean): string {
+export function verdict(ok: boolean): string {
   return ok ? "target met" : "TARGET MISSED";
 }
 
@@ -84,8 +84,8 @@ async function rotate(n: number, dir: string): Promise<Rotation> {
   }
 }
 
-/** Runs the bundle as its own process `times` times; returns the median wall time and the highest maxRSS. */
-async function measureProcess(
+/** Runs a script as its own node process `times` times; returns the median wall time and the highest maxRSS. */
+export async function measureProcess(
   file: string,
   args: string[],
   dir: string,

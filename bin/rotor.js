@@ -7,12 +7,4 @@ if (!fs.existsSync(compiled)) {
   console.error("rotor: dist/cli/main.js is missing; run `npm run build` in " + path.dirname(__dirname));
   process.exit(2);
 }
-require(compiled)
-  .main(process.argv.slice(2))
-  .then(
-    (code) => (process.exitCode = code),
-    (error) => {
-      console.error(error && error.stack ? error.stack : String(error));
-      process.exitCode = 1;
-    },
-  );
+require(compiled).run(process.argv.slice(2));

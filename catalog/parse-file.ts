@@ -13,6 +13,7 @@ import {
 } from "yaml";
 import { formatPath } from "../components/problems";
 import { parseDocumentFast, pathKey, splitDocuments, type Positions } from "../policies/fast-yaml";
+import { yamlDataProblem } from "../cli/user-error";
 
 /**
  * Parses the text of one catalog file into a plain value and a way to find where any field of it is written.
@@ -110,17 +111,10 @@ function parseWithYaml(text: string, emptyHint: string): ParsedFile {
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
-    if (!(error instanceof ReferenceError)) throw error;
-    return {
-      problems: [
-        {
-          line: 1,
-          col: 1,
-          path: "",
-          message: `is refused: its aliases expand into too many copies, as in an alias bomb (${error.message}). Write the values out instead of repeating aliases.`,
-        },
-      ],
-    };
+    // Alias bombs and the like are worded by the CLI's one error path (cli/user-error.ts).
+    const message = yamlDataProblem(error);
+    if (message === undefined) throw error;
+    return { problems: [{ line: 1, col: 1, path: "", message }] };
   }
   return { value, positions: yamlPositions(doc, lines) };
 }

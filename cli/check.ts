@@ -8,12 +8,19 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { LineCounter, parseDocument } from "yaml";
 import { resolveConfig, type ResolvedConfig } from "../policies/config";
 import { formatProblem, formatReport, summary, REPORT_FORMATS, type ReportFormat } from "../policies/report";
-import { checkSources, FAIL_LEVELS, type FailLevel } from "../policies/run-check";
+import { suggest } from "../components/zod-problems";
+import { yaml } from "../policies/lazy-yaml";
+import {
+  checkSources,
+  ENFORCEMENT_FAIL_LEVELS,
+  FAIL_LEVELS,
+  SEVERITY_FAIL_LEVELS,
+  type FailLevel,
+} from "../policies/run-check";
 import {
   decodeText,
   locateInText,
@@ -21,6 +28,15 @@ import {
   type InputProblem,
   type SourceFile,
 } from "../policies/sources";
+import {
+  fsErrorMessage,
+  fsProblem,
+  isSystemError,
+  onPath,
+  yamlDataProblem,
+  type FsContext,
+} from "./user-error";
+import { rotorVersion } from "./version";
 
 /**
  * `rotor check <files|dirs|->`: the rule catalog of the CrossGuard pack, for manifests that Pulumi never sees
@@ -67,8 +83,11 @@ export function checkCommand(io: Partial<CheckIO> = {}): Command {
       "rule levels and settings, YAML or JSON in the format of pulumi's --policy-pack-config",
     )
     .addOption(
-      new Option("--fail-level <level>", "fail (exit code 1) on findings at or above this enforcement level")
-        .choices(FAIL_LEVELS)
+      new Option(
+        "--fail-level <level>",
+        `fail (exit code 1) on findings at or above this level: ${ENFORCEMENT_FAIL_LEVELS.join(", ")}, or a severity (${SEVERITY_FAIL_LEVELS.join(", ")}) for mandatory findings of that severity or higher`,
+      )
+        .argParser(parseFailLevel)
         .default("mandatory"),
     )
     .option("-o, --output <file>", "write the report to this file instead of standard output")
@@ -82,6 +101,16 @@ export function checkCommand(io: Partial<CheckIO> = {}): Command {
     .action(async (paths: string[], flags: CheckFlags) => {
       process.exitCode = await runCheck(paths, flags, { stdout, stderr, readStdin });
     });
+}
+
+/** Parses --fail-level; a wrong value names every accepted one, and the closest when it looks like a typo. */
+export function parseFailLevel(value: string): FailLevel {
+  const level = FAIL_LEVELS.find((l) => l === value);
+  if (level !== undefined) return level;
+  const guess = suggest(value, FAIL_LEVELS);
+  throw new InvalidArgumentError(
+    `must be an enforcement level (${ENFORCEMENT_FAIL_LEVELS.join(", ")}) or a severity (${SEVERITY_FAIL_LEVELS.join(", ")}).${guess ? ` Did you mean ${guess}?` : ""}`,
+  );
 }
 
 function parseMiB(value: string): number {
@@ -118,7 +147,17 @@ async function runCheck(paths: readonly string[], flags: CheckFlags, io: CheckIO
         continue;
       }
       stdinUsed = true;
-      const bytes = await io.readStdin(limit);
+      let bytes: Uint8Array;
+      try {
+        bytes = await io.readStdin(limit);
+      } catch (error) {
+        if (!isSystemError(error)) throw error;
+        problems.push({
+          file: "<stdin>",
+          message: `cannot be read: ${fsErrorMessage(error, { path: "-" })}`,
+        });
+        continue;
+      }
       addBytes("<stdin>", bytes, limit, flags.maxFileSize, files, problems);
       continue;
     }
@@ -126,10 +165,12 @@ async function runCheck(paths: readonly string[], flags: CheckFlags, io: CheckIO
       problems.push({ file: displayName(path), message: "no such file or directory." });
       continue;
     }
-    const stat = statSync(path);
-    if (stat.isDirectory()) {
-      const found = manifestsIn(path);
-      if (found.length === 0)
+    const isDirectory = guarded(path, problems, { action: "read" }, () => statSync(path).isDirectory());
+    if (isDirectory === undefined) continue;
+    if (isDirectory) {
+      const before = problems.length;
+      const found = manifestsIn(path, problems);
+      if (found.length === 0 && problems.length === before)
         problems.push({
           file: displayName(path),
           message: `contains no ${MANIFEST_EXTENSIONS.join(", ")} files.`,
@@ -142,9 +183,13 @@ async function runCheck(paths: readonly string[], flags: CheckFlags, io: CheckIO
 
   const result = checkSources(files, { config, failLevel: flags.failLevel, problems });
   result.problems.forEach(report);
-  const text = formatReport(result, flags.format, toolVersion());
+  const text = formatReport(result, flags.format, rotorVersion());
   if (flags.output !== undefined) {
-    writeFileSync(flags.output, text);
+    const output = flags.output;
+    const exampleFile = `rotor-report.${flags.format === "text" ? "txt" : flags.format}`;
+    onPath({ path: output, action: "write", option: "--output", exampleFile }, () =>
+      writeFileSync(output, text),
+    );
     io.stderr(`${summary(result)} Report written to ${flags.output}.\n`);
   } else {
     io.stdout(text);
@@ -156,14 +201,17 @@ async function runCheck(paths: readonly string[], flags: CheckFlags, io: CheckIO
 /** Reads and validates a config file; problems carry file:line:column. */
 function loadConfig(path: string, limit: number): { config: ResolvedConfig } | { problems: InputProblem[] } {
   const file = displayName(path);
-  if (!existsSync(path) || !statSync(path).isFile())
-    return { problems: [{ file, message: "no such file." }] };
-  if (statSync(path).size > limit)
-    return { problems: [{ file, message: "is larger than --max-file-size." }] };
-  const decoded = decodeText(readFileSync(path));
+  const problems: InputProblem[] = [];
+  const context: FsContext = { path, action: "read", option: "--config" };
+  const bytes = guarded(path, problems, context, () =>
+    statSync(path).size > limit ? undefined : readFileSync(path),
+  );
+  if (problems.length > 0) return { problems };
+  if (bytes === undefined) return { problems: [{ file, message: "is larger than --max-file-size." }] };
+  const decoded = decodeText(bytes);
   if ("error" in decoded) return { problems: [{ file, message: decoded.error }] };
-  const counter = new LineCounter();
-  const doc = parseDocument(decoded.text, { lineCounter: counter });
+  const counter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(decoded.text, { lineCounter: counter });
   if (doc.errors.length > 0) {
     return {
       problems: doc.errors.map((e) => {
@@ -172,10 +220,18 @@ function loadConfig(path: string, limit: number): { config: ResolvedConfig } | {
       }),
     };
   }
-  const { config, problems } = resolveConfig(doc.toJS());
-  if (problems.length === 0) return { config };
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (error) {
+    const problem = yamlDataProblem(error);
+    if (problem === undefined) throw error;
+    return { problems: [{ file, message: problem }] };
+  }
+  const resolved = resolveConfig(data);
+  if (resolved.problems.length === 0) return { config: resolved.config };
   return {
-    problems: problems.map((p) => {
+    problems: resolved.problems.map((p) => {
       const at = locateInText(file, decoded.text, p.path);
       const name = p.path.length > 0 ? p.path.join(".") : "the configuration";
       return { file, line: at.line, column: at.column, message: `${name} ${p.message}` };
@@ -183,16 +239,21 @@ function loadConfig(path: string, limit: number): { config: ResolvedConfig } | {
   };
 }
 
-/** Every manifest file under `dir`, sorted; hidden directories and node_modules are skipped. */
-function manifestsIn(dir: string): string[] {
+/**
+ * Every manifest file under `dir`, sorted; hidden directories and node_modules are skipped, and a directory that
+ * cannot be listed is a problem (the others are still searched).
+ */
+function manifestsIn(dir: string, problems: InputProblem[]): string[] {
   const out: string[] = [];
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  const listed = guarded(dir, problems, { path: dir, action: "list" }, () =>
+    readdirSync(dir, { withFileTypes: true }),
   );
+  const entries = (listed ?? []).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const full = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!entry.name.startsWith(".") && entry.name !== "node_modules") out.push(...manifestsIn(full));
+      if (!entry.name.startsWith(".") && entry.name !== "node_modules")
+        out.push(...manifestsIn(full, problems));
     } else if (
       (entry.isFile() || entry.isSymbolicLink()) &&
       MANIFEST_EXTENSIONS.some((ext) => entry.name.toLowerCase().endsWith(ext))
@@ -211,21 +272,54 @@ function readFile(
   problems: InputProblem[],
 ): void {
   const name = displayName(path);
-  const size = statSync(path).size;
-  if (size > limit) {
-    problems.push({ file: name, message: tooBig(size, mib) });
-    return;
-  }
-  // Read at most limit + 1 bytes, so a file that grows while we read cannot exhaust memory.
+  const bytes = guarded(path, problems, { path, action: "read" }, () => {
+    const size = statSync(path).size;
+    return size > limit ? size : readAtMost(path, limit + 1);
+  });
+  if (bytes === undefined) return;
+  if (typeof bytes === "number") problems.push({ file: name, message: tooBig(bytes, mib) });
+  else addBytes(name, bytes, limit, mib, files, problems);
+}
+
+/**
+ * Reads at most `max` bytes, until the end of the file: so a file that grows while it is read cannot exhaust
+ * memory, and a pipe (`rotor check <(helm template ...)`, whose size is 0) is read to its end.
+ */
+function readAtMost(path: string, max: number): Buffer {
   const fd = openSync(path, "r");
   try {
-    const buffer = Buffer.alloc(Math.min(size, limit) + 1);
-    let read = 0;
-    for (let n = 1; n > 0 && read < buffer.length; read += n)
-      n = readSync(fd, buffer, read, buffer.length - read, read);
-    addBytes(name, buffer.subarray(0, read), limit, mib, files, problems);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(max - total, 1 << 20));
+      if (chunk.length === 0) break;
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+    }
+    return Buffer.concat(chunks);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Runs a filesystem operation for one input path; a system error becomes an input problem for that path (the
+ * other inputs are still checked) with the message of the CLI's one error path. Undefined when it failed.
+ */
+function guarded<T>(
+  path: string,
+  problems: InputProblem[],
+  context: FsContext,
+  operation: () => T,
+): T | undefined {
+  try {
+    return operation();
+  } catch (error) {
+    if (!isSystemError(error)) throw error;
+    problems.push({ file: displayName(path), message: fsProblem(error, { path, ...context }) });
+    return undefined;
   }
 }
 
@@ -267,19 +361,4 @@ async function readProcessStdin(limit: number): Promise<Uint8Array> {
     if (total > limit) break;
   }
   return Buffer.concat(chunks);
-}
-
-let cachedVersion: string | undefined;
-
-/** rotor's version, from the package.json above this file (in the source tree and in dist/ alike). */
-function toolVersion(): string {
-  if (cachedVersion) return cachedVersion;
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const candidate = join(dir, "package.json");
-    if (existsSync(candidate)) {
-      const pkg = JSON.parse(readFileSync(candidate, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "rotor" && pkg.version) return (cachedVersion = pkg.version);
-    }
-    if (dirname(dir) === dir) return (cachedVersion = "0.0.0");
-  }
 }

@@ -4,7 +4,9 @@ import type { Environment } from "../catalog";
 import { renderEnvironment, type RenderedEnvironment } from "../catalog/render";
 import type { AppSpec } from "../components/app-spec";
 import { describeRotation } from "../components/rotation";
-import { checkSources, formatText, type CheckResult } from "../policies/index";
+// Not ../policies/index: it also exports the CrossGuard adapter, which loads the Pulumi SDK.
+import { formatText } from "../policies/report";
+import { checkSources, type CheckResult } from "../policies/run-check";
 import { describeDuration } from "../recycler/duration";
 import { runsNeeded } from "../plan/rotation-bound";
 import { horizonOf, planEnvironment, type RotationPlan } from "../plan/rotation-plan";

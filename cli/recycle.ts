@@ -1,34 +1,35 @@
 /**
  * `rotor recycle`: the recycler from a laptop, with the same flags as the in-cluster bundle plus `--kubeconfig`,
- * `--context` and `--output`. Text output on a terminal, JSON lines otherwise.
+ * `--context` and `--output` (text by default, json on request; never decided by what stdout is).
+ *
+ * Imports the recycler's modules one by one rather than `../recycler` (whose index also carries the bundler), so
+ * the command starts quickly.
  */
 import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { Command, Option } from "commander";
+import { systemClock, type Clock } from "../recycler/clock";
+import { inClusterConnection, isInCluster, type Connection } from "../recycler/connection";
+import { DEFAULT_RETRY, type RetryPolicy } from "../recycler/kube-client";
+import { kubeconfigFiles } from "../recycler/kubeconfig";
+import { loadKubeconfigYaml } from "../recycler/kubeconfig-yaml";
+import { formatLogText, formatReportText, type LogEntry } from "../recycler/report";
+import { runRecycler } from "../recycler/run";
 import {
   EXIT_INVALID_SETTINGS,
   FLAG_HELP,
-  formatLogText,
-  formatReportText,
-  inClusterConnection,
-  isInCluster,
-  kubeconfigFiles,
-  loadKubeconfigYaml,
   resolveSettings,
-  runRecycler,
-  systemClock,
-  type Clock,
-  type Connection,
-  type LogEntry,
+  type OutputFormat,
   type RawSettings,
-} from "../recycler";
+  type SettingsProblem,
+} from "../recycler/settings";
+import { explainWrapped } from "./user-error";
 
 export interface RecycleIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly isTTY: boolean;
   readonly clock?: Clock;
 }
 
@@ -36,42 +37,71 @@ const defaultIo = (): RecycleIo => ({
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   env: process.env,
-  isTTY: process.stdout.isTTY === true,
 });
+
+/** `rotor recycle`'s default output: people run it at a terminal; scripts ask for json. */
+export const DEFAULT_OUTPUT: OutputFormat = "text";
+
+/** Where the namespace comes from when --namespace is not given, as kubectl decides it. */
+export const FALLBACK_NAMESPACE = "default";
+
+/** A dry run only reads: when a request fails, the plan it would print is wrong, so say so at once. */
+export const DRY_RUN_RETRY: RetryPolicy = { ...DEFAULT_RETRY, attempts: 1 };
 
 function help(flag: string): string {
   return FLAG_HELP.find(([f]) => f.startsWith(flag))?.[1] ?? "";
 }
 
+function reportProblems(problems: readonly SettingsProblem[], io: RecycleIo, note = ""): number {
+  for (const p of problems) io.err(`error: ${p.message}${p.field === "--namespace" ? note : ""}`);
+  io.err(`rotor recycle: ${problems.length} invalid setting(s); nothing was changed`);
+  return EXIT_INVALID_SETTINGS;
+}
+
+/** The connection: the kubeconfig (kubectl's search order), or the pod's service account when there is none. */
+function connect(raw: RawSettings, io: RecycleIo, clock: Clock): Connection {
+  const files = kubeconfigFiles({ ...(raw.kubeconfig ? { kubeconfig: raw.kubeconfig } : {}), env: io.env });
+  const haveKubeconfig =
+    raw.kubeconfig !== undefined || io.env.KUBECONFIG || files.some((f) => existsSync(f));
+  return !haveKubeconfig && isInCluster(io.env)
+    ? inClusterConnection({ env: io.env })
+    : loadKubeconfigYaml({
+        ...(raw.kubeconfig ? { kubeconfig: raw.kubeconfig } : {}),
+        ...(raw.context ? { context: raw.context } : {}),
+        env: io.env,
+        clock,
+      });
+}
+
 /** Runs one recycle from raw flag values; resolves with the exit code. */
 export async function recycle(raw: RawSettings, io: RecycleIo = defaultIo()): Promise<number> {
-  const resolved = resolveSettings({ ...raw, output: raw.output ?? (io.isTTY ? "text" : "json") });
-  if (!resolved.ok) {
-    for (const p of resolved.problems) io.err(`error: ${p.message}`);
-    io.err(`rotor recycle: ${resolved.problems.length} invalid setting(s); nothing was changed`);
-    return EXIT_INVALID_SETTINGS;
-  }
-  const settings = resolved.settings;
+  const withOutput: RawSettings = { ...raw, output: raw.output ?? DEFAULT_OUTPUT };
+  // Every flag is checked before the kubeconfig is read; the namespace may only be known from it.
+  const early = resolveSettings(withOutput, { namespace: FALLBACK_NAMESPACE });
+  if (!early.ok) return reportProblems(early.problems, io);
   const clock = io.clock ?? systemClock;
   let connection: Connection;
   try {
-    const files = kubeconfigFiles({
-      ...(settings.kubeconfig ? { kubeconfig: settings.kubeconfig } : {}),
-      env: io.env,
-    });
-    const haveKubeconfig =
-      settings.kubeconfig !== undefined || io.env.KUBECONFIG || files.some((f) => existsSync(f));
-    connection =
-      !haveKubeconfig && isInCluster(io.env)
-        ? inClusterConnection({ env: io.env })
-        : loadKubeconfigYaml({
-            ...(settings.kubeconfig ? { kubeconfig: settings.kubeconfig } : {}),
-            ...(settings.context ? { context: settings.context } : {}),
-            env: io.env,
-            clock,
-          });
+    connection = connect(raw, io, clock);
   } catch (error) {
-    io.err(`error: ${(error as Error).message}`);
+    io.err(`error: ${explainWrapped(error as Error)}`);
+    return EXIT_INVALID_SETTINGS;
+  }
+  // As kubectl: --namespace, else the context's namespace (or the pod's), else "default".
+  const namespaceFrom =
+    raw.namespace !== undefined ? "--namespace" : connection.namespace ? "the context" : "the default";
+  const namespace = raw.namespace ?? connection.namespace ?? FALLBACK_NAMESPACE;
+  const resolved = resolveSettings({ ...withOutput, namespace });
+  if (!resolved.ok) {
+    const note = ` (the namespace comes from ${connection.source}; pass --namespace to choose another)`;
+    return reportProblems(resolved.problems, io, raw.namespace === undefined ? note : "");
+  }
+  const settings = resolved.settings;
+  // Credentials once, up front: a missing token file or a failing exec plugin is a setup problem, not a run.
+  try {
+    await connection.credentials();
+  } catch (error) {
+    io.err(`error: ${explainWrapped(error as Error)}`);
     return EXIT_INVALID_SETTINGS;
   }
   const text = settings.output === "text";
@@ -79,13 +109,18 @@ export async function recycle(raw: RawSettings, io: RecycleIo = defaultIo()): Pr
     if (entry.level === "debug") return;
     io.out(text ? formatLogText(entry) : JSON.stringify(entry));
   };
-  if (text) io.out(`connecting to ${connection.server} (${connection.source})`);
+  if (text) {
+    io.out(
+      `connecting to ${connection.server} (${connection.source}); namespace ${settings.namespace} (from ${namespaceFrom})`,
+    );
+  }
   const user = io.env.USER ?? "cli";
   const report = await runRecycler(settings, {
     connection,
     clock,
     log,
     identity: `${user}@${hostname()}-${randomBytes(4).toString("hex")}`,
+    ...(settings.dryRun ? { retry: DRY_RUN_RETRY } : {}),
   });
   io.out(
     text
@@ -108,7 +143,10 @@ function collect(value: string, previous: string[] | undefined): string[] {
 export function recycleCommand(): Command {
   return new Command("recycle")
     .description("Rotate the old pods of one Deployment, one at a time, never below its capacity")
-    .option("--namespace <ns>", help("--namespace"))
+    .option(
+      "--namespace <ns>",
+      `namespace of the Deployment (default: the kubeconfig context's namespace, else ${FALLBACK_NAMESPACE})`,
+    )
     .option("--deployment <name>", help("--deployment"))
     .option("--max-age <duration>", help("--max-age"))
     .option("--jitter <duration>", help("--jitter"))
@@ -118,10 +156,14 @@ export function recycleCommand(): Command {
     .option("--strategy <strategy>", help("--strategy"))
     .option("--ready-timeout <duration>", help("--ready-timeout"))
     .option("--lease <name>", help("--lease"))
-    .option("--dry-run", help("--dry-run"))
+    .option("--dry-run", `${help("--dry-run")}; a failed request ends it at once (no retries)`)
     .option("--kubeconfig <file>", help("--kubeconfig"))
     .option("--context <name>", help("--context"))
-    .option("--output <format>", "json or text (default: text on a terminal, json otherwise)")
+    .addOption(
+      new Option("--output <format>", "text lines, or json lines ending with the report")
+        .choices(["text", "json"])
+        .default(DEFAULT_OUTPUT),
+    )
     .action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
       const raw: RawSettings = {};
       const s = (k: string) => (typeof opts[k] === "string" ? opts[k] : undefined);

@@ -4,6 +4,7 @@ import { CatalogError, loadEnvironmentByName, type Environment } from "../catalo
 import { renderEnvironment, type RenderedEnvironment } from "../catalog/render";
 import { EXIT_FAILURE, EXIT_USAGE } from "./exit-codes";
 import { diffRendered, writeRendered } from "./render-dir";
+import { onPath } from "./user-error";
 
 /** Where output goes; tests pass their own. */
 export interface Io {
@@ -82,7 +83,10 @@ export function runRender(options: RenderOptions, io: Io = processIo): number {
 
 /** `rotor render --check`: prints the diff a render would make to `out` and says how to bring it up to date. */
 function checkRendered(out: string, rendered: RenderedEnvironment, options: RenderOptions, io: Io): number {
-  const { changed, diff } = diffRendered(out, rendered);
+  // Filesystem errors (an --out that is a file, say) become one line through cli/user-error.ts.
+  const { changed, diff } = onPath({ under: out, option: "--out", action: "read" }, () =>
+    diffRendered(out, rendered),
+  );
   if (changed.length === 0) {
     io.stdout.write(`${out} is up to date with the catalog (${rendered.files.length + 1} files)\n`);
     return 0;
@@ -99,7 +103,7 @@ function checkRendered(out: string, rendered: RenderedEnvironment, options: Rend
 
 /** Writes the render into `out`, printing each warning and a refusal on stderr; false when render refused. */
 export function writeReporting(out: string, rendered: RenderedEnvironment, io: Io): boolean {
-  const result = writeRendered(out, rendered);
+  const result = onPath({ under: out, option: "--out", action: "write" }, () => writeRendered(out, rendered));
   for (const warning of result.warnings) io.stderr.write(`rotor: warning: ${warning}\n`);
   if (result.refusal) io.stderr.write(`rotor: ${result.refusal}\n`);
   return result.refusal === undefined;

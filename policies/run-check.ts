@@ -1,6 +1,6 @@
 import { DEFAULT_CONFIG, type ResolvedConfig } from "./config";
 import { evaluate } from "./engine";
-import type { RatedFinding, Rule } from "./model";
+import type { RatedFinding, Rule, Severity } from "./model";
 import { RULES } from "./rules";
 import {
   LoadedSources,
@@ -16,9 +16,35 @@ import {
  * directly.
  */
 
-/** Which findings fail the check: `mandatory` ones, `advisory` and up, or `none` (report only). */
-export type FailLevel = "mandatory" | "advisory" | "none";
-export const FAIL_LEVELS: readonly FailLevel[] = ["mandatory", "advisory", "none"];
+/**
+ * Which findings fail the check. An enforcement level: `mandatory` ones (the default), `advisory` and up, or
+ * `none` (report only). Or a severity: `mandatory` findings of that severity or higher, so a team can start by
+ * failing on `high` only; advisory findings fail only with `advisory`, whatever their severity.
+ */
+export type FailLevel = "mandatory" | "advisory" | "none" | Severity;
+/** The enforcement levels --fail-level accepts, strongest last. */
+export const ENFORCEMENT_FAIL_LEVELS = [
+  "mandatory",
+  "advisory",
+  "none",
+] as const satisfies readonly FailLevel[];
+/** The severities --fail-level accepts, most severe first: every severity a rule can have. */
+export const SEVERITY_FAIL_LEVELS = [
+  "critical",
+  "high",
+  "medium",
+  "low",
+] as const satisfies readonly Severity[];
+export const FAIL_LEVELS: readonly FailLevel[] = [...ENFORCEMENT_FAIL_LEVELS, ...SEVERITY_FAIL_LEVELS];
+
+/** Whether a finding that is not waived fails the check at `failLevel`. */
+export function failsAt(finding: Pick<RatedFinding, "level" | "severity">, failLevel: FailLevel): boolean {
+  if (failLevel === "none") return false;
+  if (failLevel === "advisory") return true;
+  if (finding.level !== "mandatory") return false;
+  if (failLevel === "mandatory") return true;
+  return SEVERITY_FAIL_LEVELS.indexOf(finding.severity) <= SEVERITY_FAIL_LEVELS.indexOf(failLevel);
+}
 
 /** A finding with where it is written. */
 export interface LocatedFinding extends RatedFinding {
@@ -72,12 +98,7 @@ export function checkSources(files: readonly SourceFile[], options: CheckOptions
   }));
   findings.sort(compareFindings);
   const failLevel = options.failLevel ?? "mandatory";
-  const blocking = findings.some(
-    (f) =>
-      f.waivedBecause === undefined &&
-      failLevel !== "none" &&
-      (failLevel === "advisory" || f.level === "mandatory"),
-  );
+  const blocking = findings.some((f) => f.waivedBecause === undefined && failsAt(f, failLevel));
   return {
     findings,
     problems,

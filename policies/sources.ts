@@ -1,15 +1,8 @@
-import {
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  parseDocument,
-  type Document,
-  type Node,
-} from "yaml";
+import type { Document, LineCounter, Node, parseAllDocuments } from "yaml";
+import { yaml } from "./lazy-yaml";
 import { parseDocumentFast, pathKey, splitDocuments, type DocumentSlice, type Positions } from "./fast-yaml";
 import { KNOWN_TYPES, describe, isKubeObject, list, servedVersionsIfWrong, typeKey } from "./kube";
+import { yamlDataProblem } from "../cli/user-error";
 import type { FieldPath, KubeObject } from "./model";
 
 /**
@@ -84,7 +77,9 @@ export class LoadedSources {
       // Pathological input (nesting deep enough to exhaust the stack, say) must not take the other files down.
       this.objects.length = objects;
       const reason = error instanceof Error ? error.message : String(error);
-      this.problems.push({ file: source.name, message: `could not be parsed: ${reason}` });
+      // Alias bombs and the like are worded by the CLI's one error path (cli/user-error.ts).
+      const message = yamlDataProblem(error) ?? `could not be parsed: ${reason}`;
+      this.problems.push({ file: source.name, message });
     }
   }
 
@@ -111,8 +106,8 @@ export class LoadedSources {
     }
     const slices = splitDocuments(text);
     if (!slices) {
-      const counter = new LineCounter();
-      this.addWithYaml(file, parseAllDocuments(text, { lineCounter: counter }), counter);
+      const counter = new (yaml().LineCounter)();
+      this.addWithYaml(file, yaml().parseAllDocuments(text, { lineCounter: counter }), counter);
       return;
     }
     for (const slice of slices) {
@@ -123,8 +118,8 @@ export class LoadedSources {
         this.collect(fast.value, file, file.documents.length - 1);
         continue;
       }
-      const counter = new LineCounter();
-      const doc = parseDocument(text.slice(slice.sourceStart, slice.end), { lineCounter: counter });
+      const counter = new (yaml().LineCounter)();
+      const doc = yaml().parseDocument(text.slice(slice.sourceStart, slice.end), { lineCounter: counter });
       if (this.reportErrors(file, doc, counter, slice.sourceLine - 1)) continue;
       file.documents.push({ kind: "yaml", doc, counter, lineOffset: slice.sourceLine - 1 });
       this.collect(doc.toJS(), file, file.documents.length - 1);
@@ -204,8 +199,8 @@ export class LoadedSources {
     const full = [...origin.prefix, ...path];
     if (origin.file.json) {
       if (origin.file.documents.length === 0) {
-        const counter = new LineCounter();
-        const doc = parseDocument(origin.file.source.text, { lineCounter: counter });
+        const counter = new (yaml().LineCounter)();
+        const doc = yaml().parseDocument(origin.file.source.text, { lineCounter: counter });
         origin.file.documents.push({ kind: "yaml", doc, counter, lineOffset: 0 });
       }
     }
@@ -237,11 +232,11 @@ export function yamlMessage(message: string): string {
 /** Where and why a .json file is not JSON: V8 names the offset for most errors; otherwise ask `yaml`. */
 function jsonProblem(source: SourceFile, error: unknown): InputProblem {
   const message = `is not valid JSON: ${error instanceof Error ? error.message.split("\n")[0].replace(/, (\.\.\.)?"[^]*$/, "") : String(error)}`;
-  const counter = new LineCounter();
+  const counter = new (yaml().LineCounter)();
   const at = /at position (\d+)/.exec(message);
   let offset = at ? Number(at[1]) : undefined;
   if (offset === undefined) {
-    const doc = parseDocument(source.text, { lineCounter: counter });
+    const doc = yaml().parseDocument(source.text, { lineCounter: counter });
     offset = doc.errors[0]?.pos[0];
   } else {
     counter.addNewLine(0);
@@ -258,12 +253,12 @@ function yamlOffset(doc: Document, path: FieldPath): number | undefined {
   let node: unknown = doc.contents;
   let offset = (node as Node | null)?.range?.[0];
   for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+    if (yaml().isMap(node)) {
+      const pair = node.items.find((p) => (yaml().isScalar(p.key) ? p.key.value : p.key) === key);
       if (!pair) break;
       offset = (pair.key as Node | null)?.range?.[0] ?? offset;
       node = pair.value;
-    } else if (isSeq(node) && typeof key === "number") {
+    } else if (yaml().isSeq(node) && typeof key === "number") {
       const item = node.items[key] as Node | undefined;
       if (!item) break;
       offset = item.range?.[0] ?? offset;
@@ -295,8 +290,8 @@ export function decodeText(bytes: Uint8Array): { text: string } | { error: strin
 
 /** Reads a field of a parsed config or manifest document for error positions. */
 export function locateInText(name: string, text: string, path: FieldPath): SourceLocation {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter });
+  const counter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: counter });
   const offset = yamlOffset(doc, path) ?? 0;
   const pos = counter.linePos(offset);
   return { file: name, line: pos.line, column: pos.col };

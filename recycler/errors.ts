@@ -28,6 +28,25 @@ export class ApiError extends Error {
   }
 }
 
+/** What a socket error code means for someone pointing the recycler at a cluster, and what to check. */
+const NETWORK_HINTS: Readonly<Record<string, string>> = {
+  ECONNREFUSED:
+    "nothing accepts connections there: check that the API server is running and that the kubeconfig context points at it",
+  ENOTFOUND: "the server's host name does not resolve: check the server address in the kubeconfig",
+  EAI_AGAIN: "the server's host name could not be resolved now: check DNS and the server address",
+  EHOSTUNREACH: "no route to the server: check the network (VPN?) and the server address",
+  ENETUNREACH: "no route to the server: check the network (VPN?) and the server address",
+  ECONNRESET: "the server closed the connection",
+  DEPTH_ZERO_SELF_SIGNED_CERT:
+    "the server's certificate is not trusted: set certificate-authority(-data) in the kubeconfig",
+  SELF_SIGNED_CERT_IN_CHAIN:
+    "the server's certificate is not trusted: set certificate-authority(-data) in the kubeconfig",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    "the server's certificate is not trusted: set certificate-authority(-data) in the kubeconfig",
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "the server's certificate is for another name: check the server address or set tls-server-name",
+};
+
 /** A request that never got an HTTP answer: connection refused or reset, TLS failure, stream cut. */
 export class NetworkError extends Error {
   constructor(
@@ -35,7 +54,12 @@ export class NetworkError extends Error {
     readonly path: string,
     cause: unknown,
   ) {
-    super(`${method} ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const hint = typeof code === "string" ? NETWORK_HINTS[code] : undefined;
+    super(
+      `${method} ${path}: ${cause instanceof Error ? cause.message : String(cause)}${hint ? ` (${hint})` : ""}`,
+      { cause },
+    );
     this.name = "NetworkError";
   }
 }
@@ -47,12 +71,11 @@ export class RetriesExhaustedError extends Error {
     readonly attempts: number,
     readonly last: unknown,
   ) {
-    super(
-      `${what} kept failing after ${attempts} attempts: ${last instanceof Error ? last.message : String(last)}`,
-      {
-        cause: last,
-      },
-    );
+    const reason = last instanceof Error ? last.message : String(last);
+    // One attempt is a policy (a dry run does not retry), not persistence: do not call it "kept failing".
+    super(attempts === 1 ? reason : `${what} kept failing after ${attempts} attempts: ${reason}`, {
+      cause: last,
+    });
     this.name = "RetriesExhaustedError";
   }
 }

@@ -11,7 +11,7 @@ import { systemClock, type Clock } from "./clock";
 import { inClusterConnection, SERVICE_ACCOUNT_DIR, type Connection } from "./connection";
 import { loadKubeconfig, parseJsonKubeconfig } from "./kubeconfig";
 import { formatLogText, type LogEntry } from "./report";
-import { runRecycler } from "./run";
+import { describeError, runRecycler } from "./run";
 import { EXIT_INVALID_SETTINGS, parseRecyclerArgs, recyclerUsage } from "./settings";
 
 export interface MainIo {
@@ -78,7 +78,7 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
       JSON.stringify({
         time: time(),
         level: "error",
-        msg: (error as Error).message,
+        msg: describeError(error),
         namespace: settings.namespace,
         deployment: settings.deployment,
       }),

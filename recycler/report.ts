@@ -5,7 +5,15 @@
 import type { PlanStep } from "./plan";
 import type { Strategy } from "./settings";
 
-export type RecyclerResult = "rotated" | "nothing-to-do" | "blocked" | "skipped" | "failed" | "dry-run";
+export type RecyclerResult =
+  | "rotated"
+  | "nothing-to-do"
+  | "blocked"
+  | "skipped"
+  | "failed"
+  | "dry-run"
+  /** The Deployment named by --deployment is not in the namespace: a setting that names nothing. */
+  | "not-found";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -58,8 +66,12 @@ export interface RecyclerReport {
   readonly exitCode: number;
 }
 
-/** Exit codes: 0 for everything but `failed` (1); invalid settings exit 2 before a report exists. */
+/**
+ * Exit codes: 0 for everything but `failed` (1) and `not-found` (2, like invalid settings: the run was told to
+ * rotate something that is not there, so a CronJob's Job shows Failed and a laptop user sees the typo).
+ */
 export function exitCodeFor(result: RecyclerResult): number {
+  if (result === "not-found") return 2;
   return result === "failed" ? 1 : 0;
 }
 

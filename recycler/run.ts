@@ -247,7 +247,8 @@ class Run {
     );
     await this.deployments.list();
     const d = this.deployment;
-    if (!d) return new Stop("skipped", `Deployment ${this.name} not found in namespace ${this.ns}`);
+    const missing = `Deployment ${this.name} not found in namespace ${this.ns}. Check --deployment and --namespace: kubectl get deployments -n ${this.ns}`;
+    if (!d) return new Stop("not-found", missing);
     this.deploymentFound = true;
 
     // One run at a time, and nothing written by a run that does not hold the Lease (not even a report).

@@ -6,7 +6,7 @@ import { join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Command, CommanderError } from "commander";
 import { checkCommand, DEFAULT_MAX_FILE_MIB } from "../../cli/check";
-import { main } from "../../cli/main";
+import { rotorInProcess } from "../helpers/run-cli";
 
 const root = join(__dirname, "..", "..");
 const fixtures = join(root, "test", "fixtures", "policies");
@@ -17,29 +17,7 @@ function shown(path: string): string {
 }
 const fixture = (name: string) => shown(join(fixtures, `${name}.yaml`));
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `rotor <args>` in-process through cli/main.ts, capturing what it writes. */
-async function rotor(...args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const writeOut = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = (chunk: string | Uint8Array) => out.push(String(chunk)) > 0;
-  process.stderr.write = (chunk: string | Uint8Array) => err.push(String(chunk)) > 0;
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(""), stderr: err.join("") };
-  } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-    process.exitCode = 0;
-  }
-}
+const rotor = rotorInProcess;
 
 let tmp: string;
 before(() => {

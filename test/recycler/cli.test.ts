@@ -4,42 +4,94 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import { recycle, recycleCommand } from "../../cli/recycle";
+import { DEFAULT_OUTPUT, recycle, recycleCommand, type RecycleIo } from "../../cli/recycle";
+import type { Clock } from "../../recycler/clock";
 import { recyclerBundle } from "../../recycler/bundle";
 import type { RecyclerReport } from "../../recycler/report";
 import { KubeSimulator, SystemSimClock } from "../../simulator";
 import { HANG_GUARD_MS } from "../helpers/hang-guard";
-import { DAY, HOUR, NS, seedApp, startHarness } from "./harness";
+import { ADMIN, DAY, HOUR, NS, seedApp, startHarness } from "./harness";
 
 const run = promisify(execFile);
 
+/** Captures what `recycle` prints. */
+function capture(clock?: Clock): { io: RecycleIo; out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, ...(clock ? { clock } : {}) },
+    out,
+    err,
+  };
+}
+
+/**
+ * A clock whose waits take no time and are recorded: a test can see every backoff the run would sleep through
+ * without waiting for any of it (and without a real-time race).
+ */
+function recordingClock(): Clock & { readonly sleeps: number[] } {
+  let now = Date.parse("2026-01-05T10:00:00Z");
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    sleep(ms) {
+      sleeps.push(ms);
+      now += ms;
+      return Promise.resolve();
+    },
+    withTimeout: (operation) => operation,
+  };
+}
+
+/** A kubeconfig for a loopback port where nothing listens (bound, then closed). */
+async function closedPortKubeconfig(dir: string): Promise<{ file: string; server: string }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const file = join(dir, "closed.yaml");
+  writeFileSync(
+    file,
+    [
+      "apiVersion: v1",
+      "kind: Config",
+      "current-context: closed",
+      "contexts: [{name: closed, context: {cluster: closed, user: me, namespace: shop}}]",
+      `clusters: [{name: closed, cluster: {server: "${url}"}}]`,
+      "users: [{name: me, user: {token: t}}]",
+      "",
+    ].join("\n"),
+  );
+  return { file, server: url };
+}
+
 describe("rotor recycle", () => {
-  it("prints text on a terminal: the connection, each step and the summary", async () => {
+  it("prints text by default, piped or not: the connection, the namespace, each step and the summary", async () => {
     const h = await startHarness({});
     try {
       seedApp(h, { replicas: 3, podAgesMs: [3 * DAY, 2 * DAY, HOUR] });
-      const out: string[] = [];
-      const err: string[] = [];
+      const { io, out, err } = capture(h.clock);
       const kubeconfig = h.kubeconfig();
       const [code] = await h.clock.runActors([
         () =>
           recycle(
             { namespace: NS, deployment: "web", maxAge: "1d", jitter: "0s", maxRotations: "5", kubeconfig },
-            { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, isTTY: true, clock: h.clock },
+            io,
           ),
       ]);
       assert.equal(code, 0);
       assert.deepEqual(err, []);
-      assert.match(
+      assert.equal(
         out[0],
-        new RegExp(
-          `^connecting to ${h.sim.url} \\(kubeconfig ${kubeconfig} \\(context rotor-simulator\\)\\)$`,
-        ),
+        `connecting to ${h.sim.url} (kubeconfig ${kubeconfig} (context rotor-simulator)); namespace shop (from --namespace)`,
       );
       assert.match(
         out[1],
@@ -66,16 +118,23 @@ describe("rotor recycle", () => {
     }
   });
 
-  it("prints JSON lines otherwise, ending with the report", async () => {
+  it("--output json prints JSON lines, ending with the report", async () => {
     const h = await startHarness({});
     try {
       seedApp(h, { podAgesMs: [HOUR, HOUR, HOUR] });
-      const out: string[] = [];
+      const { io, out } = capture(h.clock);
       const [code] = await h.clock.runActors([
         () =>
           recycle(
-            { namespace: NS, deployment: "web", maxAge: "1d", kubeconfig: h.kubeconfig(), dryRun: true },
-            { out: (l) => out.push(l), err: () => {}, env: {}, isTTY: false, clock: h.clock },
+            {
+              namespace: NS,
+              deployment: "web",
+              maxAge: "1d",
+              kubeconfig: h.kubeconfig(),
+              dryRun: true,
+              output: "json",
+            },
+            io,
           ),
       ]);
       assert.equal(code, 0);
@@ -90,14 +149,109 @@ describe("rotor recycle", () => {
     }
   });
 
-  it("a kubeconfig problem exits 2 before any request", async () => {
-    const err: string[] = [];
+  it("--output accepts exactly text and json, and defaults to text", () => {
+    const option = recycleCommand().options.find((o) => o.long === "--output");
+    assert.deepEqual(option?.argChoices, ["text", "json"]);
+    assert.equal(option?.defaultValue, "text");
+    assert.equal(DEFAULT_OUTPUT, "text");
+  });
+
+  it("without --namespace, uses the kubeconfig context's namespace, as kubectl does", async () => {
+    const h = await startHarness({});
+    try {
+      seedApp(h, { podAgesMs: [HOUR, HOUR, HOUR] });
+      const { io, out, err } = capture(h.clock);
+      const kubeconfig = h.kubeconfig();
+      const [code] = await h.clock.runActors([
+        () => recycle({ deployment: "web", maxAge: "1d", kubeconfig, dryRun: true }, io),
+      ]);
+      assert.deepEqual(err, []);
+      assert.equal(code, 0);
+      assert.equal(
+        out[0],
+        `connecting to ${h.sim.url} (kubeconfig ${kubeconfig} (context rotor-simulator)); namespace shop (from the context)`,
+      );
+      assert.match(out.at(-1)!, /^shop\/web: dry-run /);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("a context without a namespace means default; a Deployment that is not there exits 2 and says what to check", async () => {
+    const h = await startHarness({});
+    try {
+      seedApp(h, { podAgesMs: [HOUR, HOUR, HOUR] });
+      const kubeconfig = h.sim.writeKubeconfig(join(h.dir, "no-namespace.yaml"), { token: ADMIN });
+      const { io, out, err } = capture(h.clock);
+      const [code] = await h.clock.runActors([
+        () => recycle({ deployment: "web", maxAge: "1d", kubeconfig }, io),
+      ]);
+      assert.deepEqual(err, []);
+      assert.equal(code, 2);
+      assert.match(out[0], /; namespace default \(from the default\)$/);
+      const lines = out.flatMap((l) => l.split("\n"));
+      assert.equal(
+        lines.find((l) => l.startsWith("default/web: ")),
+        "default/web: not-found (Deployment web not found in namespace default. Check --deployment and --namespace: kubectl get deployments -n default)",
+      );
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("--dry-run fails at once on a refused connection: one request, no backoff, one clear error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rotor-recycle-closed-"));
+    try {
+      const { file, server } = await closedPortKubeconfig(dir);
+      const clock = recordingClock();
+      const { io, out, err } = capture(clock);
+      const code = await recycle(
+        { deployment: "web", maxAge: "1d", kubeconfig: file, dryRun: true, output: "json" },
+        io,
+      );
+      assert.equal(code, 1);
+      assert.deepEqual(err, []);
+      assert.deepEqual(clock.sleeps, []);
+      const report = JSON.parse(out.at(-1)!) as RecyclerReport;
+      assert.equal(report.result, "failed");
+      assert.equal(report.requests, 1);
+      const port = new URL(server).port;
+      assert.equal(
+        report.reason,
+        `GET /apis/apps/v1/namespaces/shop/deployments?fieldSelector=metadata.name%3Dweb: connect ECONNREFUSED 127.0.0.1:${port} (nothing accepts connections there: check that the API server is running and that the kubeconfig context points at it)`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a real run retries a refused connection with backoff (1+2+4+8+16 s), as the CronJob does, then fails", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rotor-recycle-closed-"));
+    try {
+      const { file } = await closedPortKubeconfig(dir);
+      const clock = recordingClock();
+      const { io, out } = capture(clock);
+      const code = await recycle({ deployment: "web", maxAge: "1d", kubeconfig: file, output: "json" }, io);
+      assert.equal(code, 1);
+      assert.deepEqual(clock.sleeps, [1000, 2000, 4000, 8000, 16000]);
+      const report = JSON.parse(out.at(-1)!) as RecyclerReport;
+      assert.equal(report.requests, 6);
+      assert.match(report.reason ?? "", /kept failing after 6 attempts: .*ECONNREFUSED/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a kubeconfig problem exits 2 before any request, naming the file and the fix", async () => {
+    const { io, err } = capture();
     const code = await recycle(
       { namespace: NS, deployment: "web", maxAge: "1d", kubeconfig: "/nonexistent/kubeconfig" },
-      { out: () => {}, err: (l) => err.push(l), env: {}, isTTY: false },
+      io,
     );
     assert.equal(code, 2);
-    assert.match(err[0], /^error: cannot read kubeconfig \/nonexistent\/kubeconfig: /);
+    assert.deepEqual(err, [
+      "error: cannot read kubeconfig /nonexistent/kubeconfig: it does not exist. Check the path.",
+    ]);
   });
 
   it("the commander command maps every flag and reports invalid settings with exit code 2", async () => {

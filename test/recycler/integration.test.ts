@@ -327,7 +327,6 @@ describe("recycler against the simulator: preflight skips", () => {
     RegExp,
     Parameters<typeof startHarness>[0]?,
   ][] = [
-    ["the Deployment is missing", () => {}, /^Deployment web not found in namespace shop$/],
     [
       "paused by annotation",
       (h) => seedApp(h, { annotations: { "rotor.dev/paused": "true" } }),
@@ -448,7 +447,7 @@ describe("recycler against the simulator: preflight skips", () => {
           [],
         );
         // A run that does not hold the Lease writes nothing at all: the holder reports.
-        if (name !== "the Deployment is missing" && !name.startsWith("the Lease held")) {
+        if (!name.startsWith("the Lease held")) {
           assert.deepEqual(
             recyclerEvents(h).map((e) => e.reason),
             ["RotationSkipped"],
@@ -458,13 +457,30 @@ describe("recycler against the simulator: preflight skips", () => {
           assert.deepEqual(recyclerEvents(h), []);
           assert.equal(lastRun(h), undefined, "the run holding the Lease writes its own report");
           assert.equal(h.sim.lease(NS, "web-recycler")?.spec?.holderIdentity, "other-pod-abc");
-        } else if (name !== "the Deployment is missing") {
+        } else {
           assert.equal(lastRun(h)?.result, "skipped");
           assert.equal(lastRun(h)?.reason, report.reason);
         }
       });
     });
   }
+
+  it("not-found: a Deployment that does not exist exits 2, in a dry run too, and changes nothing", async () => {
+    await withHarness({}, async (h) => {
+      for (const dryRun of [false, true]) {
+        const { report } = await runOne(h, { raw: { dryRun } });
+        assert.equal(report.result, "not-found");
+        assert.equal(report.exitCode, 2);
+        assert.equal(
+          report.reason,
+          "Deployment web not found in namespace shop. Check --deployment and --namespace: kubectl get deployments -n shop",
+        );
+        assert.equal(report.wouldBe, undefined);
+      }
+      // Nothing to write an Event or an annotation on, and no Lease taken for nothing.
+      assert.deepEqual(mutations(h.sim.log.requests), []);
+    });
+  });
 
   it("failed: two PodDisruptionBudgets cover the pods (the Eviction API would answer 500)", async () => {
     await withHarness({}, async (h) => {

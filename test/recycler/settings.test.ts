@@ -326,7 +326,7 @@ describe("invalid settings exit 2 before any request", () => {
     const err: string[] = [];
     const code = await recycle(
       { namespace: "shop", deployment: "web", maxAge: "2m", window: ["Mon 25:00-26:00"] },
-      { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, isTTY: false },
+      { out: (l) => out.push(l), err: (l) => err.push(l), env: {} },
     );
     assert.equal(code, 2);
     assert.deepEqual(out, []);
