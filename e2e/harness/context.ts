@@ -74,6 +74,14 @@ export function kubectl(args: readonly string[], input?: string): Promise<Comman
   );
 }
 
+/**
+ * `kubectl apply` as GitOps tools apply rotor's render: server-side, strict field validation, one field manager;
+ * `how` is `-k` (the kustomization) or `-f` (the directory's files in name order).
+ */
+export function applyRendered(how: "-k" | "-f", dir: string): Promise<CommandResult> {
+  return kubectl(["apply", "--server-side", "--field-manager=rotor-e2e", "--validate=strict", how, dir]);
+}
+
 /** Creates a namespace labelled to enforce Pod Security "restricted" (as rotor renders them) and waits for its default ServiceAccount. */
 export async function namespace(name: string, labels: Record<string, string> = {}): Promise<string> {
   const { admin } = e2e();

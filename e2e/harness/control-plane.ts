@@ -185,12 +185,7 @@ export class ControlPlane {
               port,
               command: bin("kube-controller-manager"),
               args: [
-                `--kubeconfig=${kubeconfigs["controller-manager"]}`,
-                `--authentication-kubeconfig=${kubeconfigs["controller-manager"]}`,
-                `--authorization-kubeconfig=${kubeconfigs["controller-manager"]}`,
-                "--bind-address=127.0.0.1",
-                `--secure-port=${port}`,
-                `--cert-dir=${join(dir, "certs", "kcm")}`,
+                ...servingFlags(kubeconfigs["controller-manager"], port, join(dir, "certs", "kcm")),
                 "--use-service-account-credentials=true",
                 `--service-account-private-key-file=${pki.serviceAccountKey}`,
                 `--root-ca-file=${pki.caCert}`,
@@ -214,12 +209,7 @@ export class ControlPlane {
               port,
               command: bin("kube-scheduler"),
               args: [
-                `--kubeconfig=${kubeconfigs.scheduler}`,
-                `--authentication-kubeconfig=${kubeconfigs.scheduler}`,
-                `--authorization-kubeconfig=${kubeconfigs.scheduler}`,
-                "--bind-address=127.0.0.1",
-                `--secure-port=${port}`,
-                `--cert-dir=${join(dir, "certs", "scheduler")}`,
+                ...servingFlags(kubeconfigs.scheduler, port, join(dir, "certs", "scheduler")),
                 "--leader-elect=false",
                 "--v=1",
               ],
@@ -321,6 +311,18 @@ export class ControlPlane {
 
 function adminOf(pki: Pki, server: string): Kube {
   return Kube.fromFiles(server, pki.caCert, pki.clients.admin.cert, pki.clients.admin.key);
+}
+
+/** What kube-controller-manager and kube-scheduler share: their identity, and a health port on loopback. */
+function servingFlags(kubeconfig: string, port: number, certDir: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    "--bind-address=127.0.0.1",
+    `--secure-port=${port}`,
+    `--cert-dir=${certDir}`,
+  ];
 }
 
 function tlsHealthz(port: number): () => Promise<boolean> {

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { deploymentAvailable, kubectl, run, type CommandResult } from "./context";
+import { applyRendered, deploymentAvailable, run, type CommandResult } from "./context";
 
 export const ROOT = join(__dirname, "..", "..");
 
@@ -90,14 +90,7 @@ export async function deployCatalog(
   const res = await rotor(["render", "--env", env, "--catalog-dir", catalogDir, "--out", out]);
   if (res.code !== 0)
     throw new Error(`rotor render --env ${env} exited ${res.code}: ${res.stderr}${res.stdout}`);
-  const applied = await kubectl([
-    "apply",
-    "--server-side",
-    "--field-manager=rotor-e2e",
-    "--validate=strict",
-    "-k",
-    out,
-  ]);
+  const applied = await applyRendered("-k", out);
   if (applied.code !== 0) throw new Error(`kubectl apply -k ${out}: ${applied.stderr}`);
   const objects = readRendered(out);
   for (const d of objects.filter((o) => o.kind === "Deployment")) {

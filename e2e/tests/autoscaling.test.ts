@@ -3,7 +3,7 @@
 // HPA and no replicas, so re-applying leaves the replica count to whoever scales it.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { deploymentAvailable, e2e, kubectl } from "../harness/context";
+import { applyRendered, deploymentAvailable, e2e, kubectl } from "../harness/context";
 import { deployCatalog, type KubeObject } from "../harness/rotor";
 
 function catalog(ns: string, scaling: string): string {
@@ -26,14 +26,7 @@ async function scaleThenReapply(
 ): Promise<{ code: number; stderr: string; replicas: number }> {
   const scaled = await kubectl(["-n", ns, "scale", "deployment", "web", "--replicas=4"]);
   assert.equal(scaled.code, 0, scaled.stderr);
-  const res = await kubectl([
-    "apply",
-    "--server-side",
-    "--field-manager=rotor-e2e",
-    "--validate=strict",
-    "-k",
-    dir,
-  ]);
+  const res = await applyRendered("-k", dir);
   const d = await e2e().admin.get<{ spec: { replicas: number } }>(
     `/apis/apps/v1/namespaces/${ns}/deployments/web`,
   );

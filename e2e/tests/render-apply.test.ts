@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { deploymentAvailable, e2e, kubectl, listPods } from "../harness/context";
+import { applyRendered, deploymentAvailable, e2e, kubectl, listPods } from "../harness/context";
 import { eventually } from "../harness/kube";
 import { renderEnvironment, type KubeObject } from "../harness/rotor";
 
@@ -37,14 +37,7 @@ describe("rendered environments on a real API server", () => {
 
   it("applies every object with kubectl apply --server-side --validate=strict -k: no rejection, no warning", async () => {
     for (const r of rendered) {
-      const res = await kubectl([
-        "apply",
-        "--server-side",
-        "--field-manager=rotor-e2e",
-        "--validate=strict",
-        "-k",
-        r.dir,
-      ]);
+      const res = await applyRendered("-k", r.dir);
       assert.equal(res.code, 0, `${r.env}: ${res.stderr}`);
       assert.equal(res.stderr, "", `${r.env}: kubectl printed warnings or errors`);
       const applied = res.stdout.trim().split("\n").sort();
@@ -64,14 +57,7 @@ describe("rendered environments on a real API server", () => {
   it("applies cleanly with kubectl apply --server-side -f too (Namespaces first, the Kustomization not sent)", async () => {
     // Re-applying what -k applied, file by file in name order as kubectl -f reads a directory.
     for (const r of rendered) {
-      const res = await kubectl([
-        "apply",
-        "--server-side",
-        "--field-manager=rotor-e2e",
-        "--validate=strict",
-        "-f",
-        r.dir,
-      ]);
+      const res = await applyRendered("-f", r.dir);
       assert.equal(res.code, 0, `${r.env}: ${res.stderr}`);
       assert.equal(res.stderr, "", `${r.env}: kubectl printed warnings or errors`);
       assert.equal(res.stdout.trim().split("\n").length, r.objects.length, r.env);
@@ -85,14 +71,7 @@ describe("rendered environments on a real API server", () => {
       if (!f.endsWith(".yaml")) continue;
       writeFileSync(join(dir, f), readFileSync(join(dir, f), "utf8").replaceAll("shop-dev", "shop-dev-f"));
     }
-    const res = await kubectl([
-      "apply",
-      "--server-side",
-      "--field-manager=rotor-e2e",
-      "--validate=strict",
-      "-f",
-      dir,
-    ]);
+    const res = await applyRendered("-f", dir);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stderr, "");
     assert.equal(res.stdout.trim().split("\n").length, objects.length);
