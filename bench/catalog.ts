@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { syntheticCatalog } from "./synthetic-catalog";
+import { runStandalone } from "./standalone";
 
 /**
  * Catalog loading (read, parse, merge, validate every app) for 1,000, 10,000 and 100,000 apps, each size in a
@@ -71,9 +72,4 @@ export function run(log: (line: string) => void): Promise<Record<string, number>
   return Promise.resolve(figures);
 }
 
-if (require.main === module) {
-  run((line) => console.log(line)).catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runStandalone(run);

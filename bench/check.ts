@@ -9,6 +9,7 @@ import { parseAllDocuments, stringify } from "yaml";
 import { formatReport } from "../policies/report";
 import { checkSources } from "../policies/run-check";
 import { LoadedSources } from "../policies/sources";
+import { runStandalone } from "./standalone";
 
 const APPS = 1_250;
 const NAMESPACES = 25;
@@ -255,14 +256,4 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   };
 }
 
-if (require.main === module) {
-  run((line) => console.log(line)).then(
-    (result) => {
-      if (result.targetsMet !== 1) process.exitCode = 1;
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runStandalone(run, (figures) => figures.targetsMet !== 1);

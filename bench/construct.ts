@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { runStandalone } from "./standalone";
 
 /**
  * Stack-program construction under Pulumi mocks for 10, 100 and 1,000 apps, each size in a fresh process
@@ -58,9 +59,4 @@ export function run(log: (line: string) => void): Promise<Record<string, number>
   return Promise.resolve(figures);
 }
 
-if (require.main === module) {
-  run((line) => console.log(line)).catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runStandalone(run);

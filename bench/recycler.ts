@@ -13,6 +13,7 @@ import { recyclerBundle } from "../recycler/bundle";
 import { runRecycler } from "../recycler/run";
 import { resolveSettings } from "../recycler/settings";
 import { KubeSimulator, SystemSimClock, VirtualClock } from "../simulator";
+import { runStandalone } from "./standalone";
 
 const NS = "bench";
 const DAY = 86_400_000;
@@ -196,12 +197,4 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   return figures;
 }
 
-if (require.main === module) {
-  run((line) => console.log(line)).then(
-    (figures) => console.log(JSON.stringify(figures)),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runStandalone(run);

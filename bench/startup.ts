@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { KubeSimulator, SystemSimClock } from "../simulator";
 import { measureProcess, verdict } from "./recycler";
+import { runStandalone } from "./standalone";
 
 const root = join(__dirname, "..");
 const bin = join(root, "bin", "rotor.js");
@@ -92,12 +93,4 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
   return figures;
 }
 
-if (require.main === module) {
-  run((line) => console.log(line)).then(
-    (figures) => console.log(JSON.stringify(figures)),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runStandalone(run);

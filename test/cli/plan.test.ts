@@ -3,23 +3,12 @@ import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { Resvg } from "@resvg/resvg-js";
 import { runPlan, type PlanOptions } from "../../cli/plan";
-import type { Io } from "../../cli/render";
-
-function capture(): Io & { out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  return {
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: (text: string) => (err += text) },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { captureIo } from "../helpers/capture-io";
 
 const NOW = () => Date.parse("2024-10-24T00:00:30Z");
 
 function plan(options: Partial<PlanOptions>) {
-  const io = capture();
+  const io = captureIo();
   const code = runPlan(
     { env: "plan", catalogDir: "test/fixtures/catalog", format: "text", days: "7", runs: "2", ...options },
     io,

@@ -14,8 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { RenderedEnvironment } from "../../catalog/render";
-import { runRender, type Io } from "../../cli/render";
+import { runRender } from "../../cli/render";
 import { markerEntries, writeRendered } from "../../cli/render-dir";
+import { captureIo } from "../helpers/capture-io";
 
 /** A render of two files, independent of the catalog, so these tests are about the directory alone. */
 function rendered(...paths: string[]): RenderedEnvironment {
@@ -31,17 +32,6 @@ function workspace(files: Record<string, string> = {}) {
   const victim = join(root, "victim.txt");
   writeFileSync(victim, "precious\n");
   return { root, out, victim };
-}
-
-function capture(): Io & { out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  return {
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: (text: string) => (err += text) },
-    out: () => out,
-    err: () => err,
-  };
 }
 
 describe("render directory", () => {
@@ -146,7 +136,7 @@ describe("render directory", () => {
 
   it("rotor render prints one warning line per hostile entry on stderr, exits 0 and keeps the file outside", () => {
     const { out, victim } = workspace({ ".rotor-render": "../victim.txt\n" });
-    const io = capture();
+    const io = captureIo();
     assert.equal(runRender({ env: "dev", catalogDir: "environments", out }, io), 0);
     assert.equal(
       io.err(),

@@ -6,18 +6,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { runDemo } from "../../cli/demo";
-import { runRender, type Io } from "../../cli/render";
-
-function capture(): Io & { out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  return {
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: (text: string) => (err += text) },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { runRender } from "../../cli/render";
+import { captureIo } from "../helpers/capture-io";
 
 /** Runs the real CLI in its own process, as a user would. */
 function rotor(...args: string[]) {
@@ -27,7 +17,7 @@ function rotor(...args: string[]) {
 describe("rotor render", () => {
   it("writes the environment and says how much", () => {
     const out = join(mkdtempSync(join(tmpdir(), "rotor-cli-")), "dev");
-    const io = capture();
+    const io = captureIo();
     assert.equal(runRender({ env: "dev", catalogDir: "environments", out }, io), 0);
     assert.equal(io.out(), `rendered 26 objects for 3 apps of dev into ${out}\n`);
     assert.equal(io.err(), "");
@@ -44,7 +34,7 @@ describe("rotor render", () => {
   });
 
   it("prints one YAML stream with --stdout", () => {
-    const io = capture();
+    const io = captureIo();
     assert.equal(runRender({ env: "staging", catalogDir: "environments", stdout: true }, io), 0);
     const docs = parseAllDocuments(io.out()) as { toJS(): { kind: string } }[];
     assert.equal(docs.length, 26);
@@ -53,7 +43,7 @@ describe("rotor render", () => {
 
   it("exits 2 with the catalog's problems and writes nothing when the catalog is invalid", () => {
     const parent = mkdtempSync(join(tmpdir(), "rotor-cli-"));
-    const io = capture();
+    const io = captureIo();
     const code = runRender(
       { env: "impossible", catalogDir: "test/fixtures/catalog", out: join(parent, "out") },
       io,
@@ -70,7 +60,7 @@ describe("rotor render", () => {
     const dir = mkdtempSync(join(tmpdir(), "rotor-cli-"));
     const run = rotor("render", "--env", "prod", "--out", dir);
     assert.equal(run.status, 0, run.stderr);
-    const io = capture();
+    const io = captureIo();
     runRender({ env: "prod", catalogDir: "environments", stdout: true }, io);
     const files = [
       "00-namespaces.yaml",
@@ -99,14 +89,14 @@ describe("rotor render", () => {
 
 describe("rotor render --check", () => {
   const rendered = (out: string) => {
-    assert.equal(runRender({ env: "dev", catalogDir: "environments", out }, capture()), 0);
+    assert.equal(runRender({ env: "dev", catalogDir: "environments", out }, captureIo()), 0);
     return Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), "utf8")]));
   };
 
   it("exits 0 and writes nothing when the committed render is identical", () => {
     const out = join(mkdtempSync(join(tmpdir(), "rotor-check-")), "dev");
     const before = rendered(out);
-    const io = capture();
+    const io = captureIo();
     assert.equal(runRender({ env: "dev", catalogDir: "environments", out, check: true }, io), 0);
     assert.equal(io.out(), `${out} is up to date with the catalog (7 files)\n`);
     assert.equal(io.err(), "");
@@ -125,7 +115,7 @@ describe("rotor render --check", () => {
     writeFileSync(join(out, "app-storefront.yaml"), edited);
     writeFileSync(join(out, "app-gone.yaml"), "kind: Gone\n");
     writeFileSync(join(out, ".rotor-render"), files[".rotor-render"] + "app-gone.yaml\n");
-    const io = capture();
+    const io = captureIo();
     assert.equal(runRender({ env: "dev", catalogDir: "environments", out, check: true }, io), 1);
     assert.equal(
       io.out(),
@@ -165,7 +155,7 @@ describe("rotor render --check", () => {
 
   it("counts every file as new when --out does not exist, and creates nothing", () => {
     const parent = mkdtempSync(join(tmpdir(), "rotor-check-"));
-    const io = capture();
+    const io = captureIo();
     const code = runRender(
       { env: "dev", catalogDir: "environments", out: join(parent, "dev"), check: true },
       io,
@@ -187,7 +177,7 @@ describe("rotor render --check", () => {
       join(out, "01-recycler-shop-dev.yaml"),
       script.replace('"use strict";var', '"use strict";let'),
     );
-    const io = capture();
+    const io = captureIo();
     assert.equal(runRender({ env: "dev", catalogDir: "environments", out, check: true }, io), 1);
     const changed = io
       .out()
@@ -199,7 +189,7 @@ describe("rotor render --check", () => {
   });
 
   it("refuses --check with --stdout, and runs as a flag of the real CLI", () => {
-    const io = capture();
+    const io = captureIo();
     assert.equal(runRender({ env: "dev", catalogDir: "environments", stdout: true, check: true }, io), 2);
     assert.equal(
       io.err(),
@@ -216,7 +206,7 @@ describe("rotor render --check", () => {
 describe("rotor demo (npm start)", () => {
   it("renders the default environment and summarises each app in words", () => {
     const out = join(mkdtempSync(join(tmpdir(), "rotor-demo-")), "dev");
-    const io = capture();
+    const io = captureIo();
     assert.equal(
       runDemo({ env: "dev", catalogDir: "environments", out }, io, () => Date.parse("2024-03-28T09:30:20Z")),
       0,
@@ -248,7 +238,7 @@ describe("rotor demo (npm start)", () => {
   });
 
   it("describes budgets given as minAvailable and rotation windows", () => {
-    const io = capture();
+    const io = captureIo();
     runDemo(
       { env: "prod", catalogDir: "environments", out: join(mkdtempSync(join(tmpdir(), "rotor-demo-")), "p") },
       io,
