@@ -1,13 +1,9 @@
 import { stringify } from "yaml";
+import { recyclerName, recyclerScriptName } from "../contract/names";
 import type { AppSpec } from "../components/app-spec";
 import { buildAppManifests } from "../components/app-manifests";
 import { buildNamespace } from "../components/namespace";
-import {
-  buildRecyclerManifests,
-  buildRecyclerScript,
-  recyclerName,
-  recyclerScriptName,
-} from "../components/recycler-manifests";
+import { buildRecyclerManifests, buildRecyclerScript } from "../components/recycler-manifests";
 import { recyclerBundle, type RecyclerBundle } from "../recycler/bundle";
 import { schemaErrors } from "../components/openapi";
 import type { Environment } from "./load";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { appOverlaySchema } from "../components/app-schema";
+import { APP_NAME_MAX, DNS_LABEL, DNS_LABEL_MAX } from "../contract/names";
 
 /**
  * The shape of one catalog file. An environment file (`environments/prod.yaml`) usually `extends` a shared
@@ -21,8 +22,8 @@ export const catalogFileSchema = z
       .meta({ description: "Path of a catalog file this one builds on, relative to this file." }),
     namespace: z
       .string()
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
-      .max(63)
+      .regex(DNS_LABEL)
+      .max(DNS_LABEL_MAX)
       .optional()
       .meta({ description: "Namespace of the apps that do not set their own." }),
     createNamespace: z
@@ -33,10 +34,12 @@ export const catalogFileSchema = z
       description:
         "Settings every app starts from; an app's own settings win. enabled: false here disables every app that does not enable itself.",
     }),
-    apps: z.record(z.string(), appOverlaySchema).optional().meta({
-      description:
-        "Apps by name. The name names every object, so it is a DNS label of at most 43 characters.",
-    }),
+    apps: z
+      .record(z.string(), appOverlaySchema)
+      .optional()
+      .meta({
+        description: `Apps by name. The name names every object, so it is a DNS label of at most ${APP_NAME_MAX} characters.`,
+      }),
   })
   .meta({
     title: "rotor catalog",

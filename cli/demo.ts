@@ -7,7 +7,7 @@ import { describeRotation } from "../components/rotation";
 // Not ../policies/index: it also exports the CrossGuard adapter, which loads the Pulumi SDK.
 import { formatText } from "../policies/report";
 import { checkSources, type CheckResult } from "../policies/run-check";
-import { describeDuration } from "../recycler/duration";
+import { describeDuration } from "../contract/duration";
 import { runsNeeded } from "../plan/rotation-bound";
 import { horizonOf, planEnvironment, type RotationPlan } from "../plan/rotation-plan";
 import { summaryTable } from "../plan/text";

@@ -5,7 +5,8 @@
 import { Command, Option } from "commander";
 import type { Rule, SettingSpec } from "../policies/model";
 import { RULES } from "../policies/rules";
-import { WAIVER_PREFIX, WAIVER_RULE_ID } from "../policies/waivers";
+import { WAIVER_PREFIX } from "../contract/annotations";
+import { WAIVER_RULE_ID } from "../policies/waivers";
 import { rotorVersion } from "./version";
 
 export const RULES_FORMATS = ["text", "json"] as const;

@@ -5,8 +5,8 @@ import type { IService } from "kubernetes-models/v1/Service";
 import type { IIoK8sApiCoreV1Probe as IProbe } from "kubernetes-models/v1/Probe";
 import type { ProbeInput } from "./app-schema";
 import type { AppSpec } from "./app-spec";
-import { objectLabels, selectorLabels } from "./labels";
-import { WAIVER_PREFIX } from "../policies/waivers";
+import { WAIVER_PREFIX } from "../contract/annotations";
+import { APP_COMPONENT, objectLabels, selectorLabels } from "../contract/labels";
 
 /**
  * Pure builders for an app's Kubernetes objects. `RotatingApp`, `rotor render` and the tests all call these, so
@@ -20,9 +20,6 @@ export interface AppManifests {
   readonly service: IService;
   readonly podDisruptionBudget: IPodDisruptionBudget;
 }
-
-/** Annotation `kubectl rollout restart` and the recycler's restart strategy write on the pod template. */
-export const RESTART_ANNOTATION = "kubectl.kubernetes.io/restartedAt";
 
 /**
  * The waivers rotor writes on an app's Deployment for the options it supports that a rule would otherwise
@@ -45,7 +42,7 @@ export function appWaivers(spec: AppSpec): Record<string, string> {
 /** Builds the app's objects from a resolved spec. */
 export function buildAppManifests(spec: AppSpec): AppManifests {
   const selector = selectorLabels(spec.name);
-  const labels = objectLabels(selector, "server", {
+  const labels = objectLabels(selector, APP_COMPONENT, {
     partOf: spec.partOf,
     version: spec.version,
     extra: spec.labels,

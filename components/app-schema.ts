@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DNS_LABEL, DNS_LABEL_MAX } from "../contract/names";
 
 /**
  * The shape of one app, as catalog files write it and as `RotatingApp` receives it once its inputs resolve.
@@ -7,8 +8,8 @@ import { z } from "zod";
  * each other (zero-downtime combinations) live in `app-spec.ts`, because they need the whole app at once.
  */
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// Port names (IANA_SVC_NAME) use the DNS-label alphabet, at most 15 characters.
+const PORT_NAME = DNS_LABEL;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /** A text field that must be a non-empty string. */
@@ -141,13 +142,13 @@ export const appSchema = z.strictObject({
   namespace: z
     .string()
     .regex(DNS_LABEL)
-    .max(63)
+    .max(DNS_LABEL_MAX)
     .optional()
     .meta({ description: "Default: the catalog's namespace." }),
   partOf: z
     .string()
     .min(1)
-    .max(63)
+    .max(DNS_LABEL_MAX)
     .optional()
     .meta({ description: "app.kubernetes.io/part-of. Default: the app name." }),
   replicas: z
@@ -233,7 +234,3 @@ export type AppInput = z.infer<typeof appSchema>;
 export type AppOverlay = z.infer<typeof appOverlaySchema>;
 export type ProbeInput = z.infer<typeof probeSchema>;
 export type RotationInput = z.infer<typeof rotationSchema>;
-
-/** App names become object names: DNS-1123 labels short enough for `<name>-recycler` to name a CronJob. */
-export const APP_NAME = DNS_LABEL;
-export const APP_NAME_MAX = 43;

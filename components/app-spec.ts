@@ -1,4 +1,5 @@
-import { appSchema, APP_NAME, APP_NAME_MAX, type AppInput, type ProbeInput } from "./app-schema";
+import { APP_NAME_MAX, CRONJOB_NAME_MAX, DNS_LABEL } from "../contract/names";
+import { appSchema, type AppInput, type ProbeInput } from "./app-schema";
 import { show, type Problem } from "./problems";
 import { parseQuantity, QUANTITY_RULE } from "./quantity";
 import { resolveRotation, type RotationSpec } from "./rotation";
@@ -82,10 +83,10 @@ export interface Resolved<T> {
  */
 export function resolveApp(name: string, input: unknown, defaultNamespace = "default"): Resolved<AppSpec> {
   const problems: Problem[] = [];
-  if (!APP_NAME.test(name) || name.length > APP_NAME_MAX) {
+  if (!DNS_LABEL.test(name) || name.length > APP_NAME_MAX) {
     problems.push({
       path: [],
-      message: `app name ${show(name)} is not valid: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most ${APP_NAME_MAX} characters (the name becomes object names, and "<name>-recycler" names a CronJob, limited to 52). Rename the app.`,
+      message: `app name ${show(name)} is not valid: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most ${APP_NAME_MAX} characters (the name becomes object names, and "<name>-recycler" names a CronJob, limited to ${CRONJOB_NAME_MAX}). Rename the app.`,
     });
   }
   let parsed = appSchema.safeParse(input);

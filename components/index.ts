@@ -10,16 +10,22 @@ export { RecyclerScript, resolveRecyclerScript, type RecyclerScriptArgs } from "
 export {
   buildRecyclerManifests,
   buildRecyclerScript,
-  recyclerScriptName,
-  SHARED_SCRIPT_PREFIX,
-  SCRIPT_SHA_ANNOTATION,
   recyclerArgs,
-  recyclerName,
-  TARGET_ANNOTATION,
-  MAX_AGE_ANNOTATION,
   type RecyclerSpec,
   type RecyclerManifests,
 } from "./recycler-manifests";
+// The conventions these components follow, from the contract module that every part of rotor shares.
+export {
+  recyclerScriptName,
+  SHARED_SCRIPT_PREFIX,
+  recyclerName,
+  SCRIPT_SHA_ANNOTATION,
+  TARGET_ANNOTATION,
+  MAX_AGE_ANNOTATION,
+  RESTARTED_AT_ANNOTATION as RESTART_ANNOTATION,
+  selectorLabels,
+  objectLabels,
+} from "../contract";
 export type {
   RotatingAppArgs,
   ContainerPortArgs,
@@ -31,8 +37,7 @@ export type {
   RotationArgs,
 } from "./rotating-app";
 export { resolveApp, type AppSpec, type PortSpec } from "./app-spec";
-export { buildAppManifests, RESTART_ANNOTATION, type AppManifests } from "./app-manifests";
+export { buildAppManifests, type AppManifests } from "./app-manifests";
 export { buildNamespace } from "./namespace";
 export { resolveRotation, describeRotation, DEFAULT_RECYCLER_IMAGE, type RotationSpec } from "./rotation";
-export { selectorLabels, objectLabels } from "./labels";
 export { ValidationError, formatProblem, type Problem } from "./problems";

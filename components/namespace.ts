@@ -1,4 +1,5 @@
 import type { INamespace } from "kubernetes-models/v1/Namespace";
+import { MANAGED_BY, MANAGED_BY_LABEL } from "../contract/labels";
 
 /**
  * A namespace for rotor's apps, labelled so the API server enforces Pod Security "restricted": a pod that is
@@ -12,7 +13,7 @@ export function buildNamespace(name: string): INamespace {
     metadata: {
       name,
       labels: {
-        "app.kubernetes.io/managed-by": "rotor",
+        [MANAGED_BY_LABEL]: MANAGED_BY,
         "pod-security.kubernetes.io/enforce": "restricted",
         "pod-security.kubernetes.io/audit": "restricted",
         "pod-security.kubernetes.io/warn": "restricted",

@@ -1,16 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { LAST_RUN_ANNOTATION } from "../contract/annotations";
+import {
+  CRONJOB_NAME_MAX,
+  DNS_LABEL,
+  DNS_LABEL_MAX,
+  DNS_SUBDOMAIN,
+  DNS_SUBDOMAIN_MAX,
+  recyclerScriptName,
+} from "../contract/names";
 import { recyclerBundle } from "../recycler/bundle";
 import { rotationSchema } from "./app-schema";
 import { lift, problemsMessage, resolveSpec } from "./inputs";
 import { show, type Problem } from "./problems";
-import {
-  buildRecyclerManifests,
-  recyclerScriptName,
-  type RecyclerManifests,
-  type RecyclerSpec,
-} from "./recycler-manifests";
+import { buildRecyclerManifests, type RecyclerManifests, type RecyclerSpec } from "./recycler-manifests";
 import { RecyclerScript } from "./recycler-script";
 import { resolveRotation } from "./rotation";
 import { zodProblems, withoutRejected } from "./zod-problems";
@@ -58,17 +62,12 @@ export interface PodRecyclerArgs extends RecyclerRotationArgs {
   readonly scriptConfigMap?: pulumi.Input<string>;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** A CronJob name leaves 11 characters for the Job suffix. */
-const CRONJOB_NAME_MAX = 52;
-
 const recyclerSchema = rotationSchema.omit({ enabled: true }).extend({
-  namespace: z.string().regex(DNS_LABEL).max(63),
-  deployment: z.string().regex(DNS_SUBDOMAIN).max(253),
+  namespace: z.string().regex(DNS_LABEL).max(DNS_LABEL_MAX),
+  deployment: z.string().regex(DNS_SUBDOMAIN).max(DNS_SUBDOMAIN_MAX),
   replicas: z.number().int().min(1).optional(),
-  partOf: z.string().min(1).max(63).optional(),
-  scriptConfigMap: z.string().regex(DNS_SUBDOMAIN).max(253).optional(),
+  partOf: z.string().min(1).max(DNS_LABEL_MAX).optional(),
+  scriptConfigMap: z.string().regex(DNS_SUBDOMAIN).max(DNS_SUBDOMAIN_MAX).optional(),
 });
 
 // The args and the schema must name the same fields; this fails to compile when they drift.
@@ -185,7 +184,7 @@ export class PodRecycler extends pulumi.ComponentResource {
     this.lease = new k8s.coordination.v1.Lease(
       `${name}-lease`,
       { metadata: pick((m) => meta(m.lease)), spec: {} },
-      { ...parent, ignoreChanges: ["spec", 'metadata.annotations["rotor.dev/last-run"]'] },
+      { ...parent, ignoreChanges: ["spec", `metadata.annotations["${LAST_RUN_ANNOTATION}"]`] },
     );
     this.cronJob = new k8s.batch.v1.CronJob(
       `${name}-cronjob`,

@@ -4,9 +4,18 @@ import type { IRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role"
 import type { IRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { MAX_AGE_ANNOTATION, SCRIPT_SHA_ANNOTATION, TARGET_ANNOTATION } from "../contract/annotations";
+import {
+  COMPONENT_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  NAME_LABEL,
+  objectLabels,
+  RECYCLER_COMPONENT,
+  recyclerSelectorLabels,
+} from "../contract/labels";
+import { recyclerRoleRules } from "../contract/rbac";
 import type { RecyclerBundle } from "../recycler/bundle";
-import { recyclerRoleRules } from "../recycler/rbac";
-import { objectLabels } from "./labels";
 import type { RotationSpec } from "./rotation";
 import { shortestPeriodMs } from "./schedule";
 
@@ -40,27 +49,6 @@ export const RECYCLER_UID = 1000;
 /** Headroom for a run beyond its rotations: lease, listing, events and backoff. */
 const RUN_OVERHEAD_SECONDS = 300;
 
-/** Annotations the policy rules read to connect a CronJob to the Deployment it rotates. */
-export const TARGET_ANNOTATION = "rotor.dev/target-deployment";
-export const MAX_AGE_ANNOTATION = "rotor.dev/max-pod-age";
-
-/** Prefix of the script ConfigMap every recycler of a namespace shares: `rotor-recycler-<first 8 hex of sha256>`. */
-export const SHARED_SCRIPT_PREFIX = "rotor-recycler";
-/** Annotation on the script ConfigMap with the bundle's full sha256. */
-export const SCRIPT_SHA_ANNOTATION = "rotor.dev/recycler-sha256";
-
-/**
- * The name of a script ConfigMap: a prefix and the bundle's content hash, so a new rotor version writes a new
- * ConfigMap and every CronJob switches to it in the same apply that brings its new flags (a Job never runs a new
- * script with old flags, or the reverse).
- */
-export function recyclerScriptName(
-  bundle: Pick<RecyclerBundle, "sha256">,
-  prefix = SHARED_SCRIPT_PREFIX,
-): string {
-  return `${prefix}-${bundle.sha256.slice(0, 8)}`;
-}
-
 /**
  * The ConfigMap with the bundled recycler: one per namespace, mounted (not read through the API) by every recycler
  * CronJob there, so the Role needs no access to it. Immutable, as its name changes whenever its content does.
@@ -73,20 +61,15 @@ export function buildRecyclerScript(namespace: string, name: string, bundle: Rec
       name,
       namespace,
       labels: {
-        "app.kubernetes.io/name": "pod-recycler",
-        "app.kubernetes.io/component": "pod-recycler",
-        "app.kubernetes.io/managed-by": "rotor",
+        [NAME_LABEL]: RECYCLER_COMPONENT,
+        [COMPONENT_LABEL]: RECYCLER_COMPONENT,
+        [MANAGED_BY_LABEL]: MANAGED_BY,
       },
       annotations: { [SCRIPT_SHA_ANNOTATION]: bundle.sha256 },
     },
     immutable: true,
     data: { [SCRIPT_FILE]: bundle.code },
   };
-}
-
-/** The name of an app's PodRecycler and of each of its objects. */
-export function recyclerName(app: string): string {
-  return `${app}-recycler`;
 }
 
 /** The recycler's command-line flags, the same ones `rotor recycle` takes on a laptop. */
@@ -129,8 +112,7 @@ export function recyclerStartingDeadlineSeconds(schedule: string, timeZone: stri
 
 /** Builds a recycler's objects. The CronJob runs the bundled recycler from the script ConfigMap in a pinned Node image. */
 export function buildRecyclerManifests(spec: RecyclerSpec): RecyclerManifests {
-  const selector = { "app.kubernetes.io/name": "pod-recycler", "app.kubernetes.io/instance": spec.name };
-  const labels = objectLabels(selector, "pod-recycler", { partOf: spec.partOf });
+  const labels = objectLabels(recyclerSelectorLabels(spec.name), RECYCLER_COMPONENT, { partOf: spec.partOf });
   const metadata = () => ({ name: spec.name, namespace: spec.namespace, labels: { ...labels } });
   const r = spec.rotation;
   const startingDeadlineSeconds = recyclerStartingDeadlineSeconds(r.schedule, r.timeZone);

@@ -1,10 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import {
+  DNS_LABEL,
+  DNS_LABEL_MAX,
+  DNS_SUBDOMAIN_MAX,
+  recyclerScriptName,
+  SHARED_SCRIPT_PREFIX,
+} from "../contract/names";
 import { recyclerBundle } from "../recycler/bundle";
 import { lift, problemsMessage, resolveSpec } from "./inputs";
 import type { Problem } from "./problems";
-import { buildRecyclerScript, recyclerScriptName, SHARED_SCRIPT_PREFIX } from "./recycler-manifests";
+import { buildRecyclerScript } from "./recycler-manifests";
 import { zodProblems } from "./zod-problems";
 
 /** Arguments of {@link RecyclerScript}. */
@@ -15,12 +22,14 @@ export interface RecyclerScriptArgs {
   readonly namePrefix?: pulumi.Input<string>;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 const scriptSchema = z.strictObject({
-  namespace: z.string().regex(DNS_LABEL).max(63),
-  // A DNS subdomain of at most 253 characters once "-<8 hex digits>" is appended.
-  namePrefix: z.string().regex(DNS_LABEL).max(244).optional(),
+  namespace: z.string().regex(DNS_LABEL).max(DNS_LABEL_MAX),
+  // A DNS subdomain once "-<8 hex digits>" is appended.
+  namePrefix: z
+    .string()
+    .regex(DNS_LABEL)
+    .max(DNS_SUBDOMAIN_MAX - 9)
+    .optional(),
 });
 
 /** Validates RecyclerScript args; the ConfigMap's namespace and name. */

@@ -1,12 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { RESTARTED_AT_ANNOTATION } from "../contract/annotations";
+import { selectorLabels } from "../contract/labels";
+import { recyclerName } from "../contract/names";
 import type { AppInput } from "./app-schema";
 import { resolveApp, type AppSpec } from "./app-spec";
-import { buildAppManifests, RESTART_ANNOTATION } from "./app-manifests";
+import { buildAppManifests } from "./app-manifests";
 import { lift, problemsMessage, resolveSpec } from "./inputs";
-import { selectorLabels } from "./labels";
 import { PodRecycler, type RecyclerRotationArgs } from "./pod-recycler";
-import { recyclerName } from "./recycler-manifests";
 
 /** A container port. @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports */
 export interface ContainerPortArgs {
@@ -167,7 +168,7 @@ void argsMatchSchema;
  * Fields of the Deployment that `pulumi up` must leave to the recycler: only the restart strategy's annotation
  * (the run report lives on the recycler's Lease, never on the Deployment).
  */
-export const RECYCLER_OWNED_FIELDS = [`spec.template.metadata.annotations["${RESTART_ANNOTATION}"]`];
+export const RECYCLER_OWNED_FIELDS = [`spec.template.metadata.annotations["${RESTARTED_AT_ANNOTATION}"]`];
 
 /**
  * An app whose pods can be rotated at any time without downtime: a Deployment with a surge-only rolling update,

@@ -1,11 +1,10 @@
 import type { RotationInput } from "./app-schema";
 import { plural, show, type Problem } from "./problems";
 import { checkSchedule, describeSchedule, profileSchedule } from "./schedule";
-import { DURATION_RULE, describeDuration, formatDuration, parseDuration } from "../recycler/duration";
-import { MIN_MAX_AGE_MS } from "../recycler/settings";
-import { checkTimeZone, parseWindow, type Window } from "../recycler/window";
+import { DURATION_RULE, describeDuration, formatDuration, parseDuration } from "../contract/duration";
+import { DEFAULT_MAX_POD_AGE, MIN_MAX_AGE_MS } from "../contract/max-age";
+import { checkTimeZone, parseWindow, type Window } from "../contract/window";
 import { REFERENCE_YEAR, rotationBound } from "../plan/rotation-bound";
-import { DEFAULT_MAX_POD_AGE } from "../policies/kube-index";
 
 /** The longest maxAge rotor accepts: what its own recycler-max-pod-age rule allows by default. */
 const MAX_MAX_AGE_MS = parseDuration(DEFAULT_MAX_POD_AGE)!;

@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import cronstrue from "cronstrue";
-import { DAYS, inWindows, localTime, type Window } from "../recycler/window";
+import { DAYS, inWindows, localTime, type Window } from "../contract/window";
 
 /**
  * Cron schedules as Kubernetes CronJobs accept them, and what a schedule means for rotation: how often it runs

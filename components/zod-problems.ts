@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { DURATION_RULE } from "../recycler/duration";
+import { DURATION_RULE } from "../contract/duration";
+import { DNS_LABEL } from "../contract/names";
 import { show, type Problem } from "./problems";
 
 /**
@@ -229,7 +230,8 @@ function formatRule(issue: z.core.$ZodIssueInvalidStringFormat): string {
   if (issue.format === "starts_with")
     return `must start with "${(issue as { prefix?: string }).prefix ?? ""}".`;
   const pattern = issue.pattern ?? "";
-  if (pattern.includes("[a-z0-9]([-a-z0-9]*[a-z0-9])?")) {
+  // DNS labels, and the subdomains made of them.
+  if (pattern.includes(DNS_LABEL.source.slice(1, -1))) {
     return "must be lowercase letters, digits and '-', starting and ending with a letter or digit.";
   }
   if (pattern.includes("-._a-zA-Z"))

@@ -3,7 +3,7 @@
  * does not exist) and the runs it doubles (their wall time happens twice), as the CronJob controller's robfig/cron
  * actually computes them (./cron.ts), compared with the wall times the expression names that day.
  */
-import { inWindowsAt, type Window } from "../recycler/window";
+import { inWindowsAt, type Window } from "../contract/window";
 import { dayMatches, parseCron, runsBetween } from "./cron";
 import { ORBIT_WARMUP_MS } from "./usable-runs";
 import { zone } from "./zone";

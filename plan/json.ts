@@ -3,7 +3,7 @@
  * (`utc`) and where it helps in the app's zone (`local`); every duration is given as milliseconds and as a rotor
  * duration string. Fields are only added in later versions, never renamed; `version` changes if one must be.
  */
-import { formatDuration } from "../recycler/duration";
+import { formatDuration } from "../contract/duration";
 import type { DstChange } from "./dst";
 import type { AppPlan, RotationPlan } from "./rotation-plan";
 import { BOUND_ASSUMPTIONS } from "./text";

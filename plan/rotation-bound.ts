@@ -4,7 +4,7 @@
  */
 import { recyclerStartingDeadlineSeconds } from "../components/recycler-manifests";
 import type { RotationSpec } from "../components/rotation";
-import { parseWindow, type Window } from "../recycler/window";
+import { parseWindow, type Window } from "../contract/window";
 import { lifetimeBound } from "./lifetime-bound";
 import { scheduledRuns, type RunModel } from "./usable-runs";
 

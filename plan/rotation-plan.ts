@@ -8,7 +8,7 @@ import type { AppSpec } from "../components/app-spec";
 import type { RotationSpec } from "../components/rotation";
 import { describeSchedule } from "../components/schedule";
 import { recyclerMaxPodAge } from "../policies/rules/recycler";
-import { describeDuration, formatDuration, parseDuration } from "../recycler/duration";
+import { describeDuration, formatDuration, parseDuration } from "../contract/duration";
 import { dstChanges, type DstChange } from "./dst";
 import type { LifetimeBound } from "./lifetime-bound";
 import { rotationBound, type Horizon } from "./rotation-bound";

@@ -3,8 +3,8 @@
  * ticks, daylight-saving changes as dashed lines, the worst wait as a bracket, and its lifetime bound beside it (red
  * when over the ceiling). Every element a test counts has a class: `lane`, `window`, `run`, `dst`, `wait`.
  */
-import { formatDuration } from "../recycler/duration";
-import { parseWindow, type Window } from "../recycler/window";
+import { formatDuration } from "../contract/duration";
+import { parseWindow, type Window } from "../contract/window";
 import type { AppPlan, RotationPlan } from "./rotation-plan";
 import { isoUtc } from "./time-format";
 import { formatOffset, zone } from "./zone";

@@ -1,5 +1,5 @@
 /** `rotor plan --format text`: one aligned block per app, then a one-line-per-app summary. */
-import { describeDuration, formatDuration } from "../recycler/duration";
+import { describeDuration, formatDuration } from "../contract/duration";
 import type { DstChange } from "./dst";
 import type { AppPlan, Horizon, RotationPlan } from "./rotation-plan";
 import { isoUtc, offsetLabel, wallLabel } from "./time-format";

@@ -4,7 +4,7 @@
  * checks its windows in its own time zone at the moment it starts (recycler/window.ts). A run is usable only when
  * every start the controller may give it, from the scheduled time to the deadline, is inside a window.
  */
-import { inWindowsAt, type Window } from "../recycler/window";
+import { inWindowsAt, type Window } from "../contract/window";
 import { parseCron, nextRun, type CronSpec } from "./cron";
 import { zone, type Zone } from "./zone";
 

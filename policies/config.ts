@@ -1,4 +1,4 @@
-import { DURATION_RULE, parseDuration } from "../recycler/duration";
+import { DURATION_RULE, parseDuration } from "../contract/duration";
 import {
   ENFORCEMENT_LEVELS,
   type EnforcementLevel,

@@ -23,7 +23,8 @@ export {
   type ConfigProblem,
   type ResolvedConfig,
 } from "./config";
-export { WAIVER_PREFIX, waiverReason } from "./waivers";
+export { waiverReason } from "./waivers";
+export { WAIVER_PREFIX } from "../contract/annotations";
 export { adaptResource, kubeTypeOf, rotorPolicies, violationMessage } from "./crossguard";
 export {
   checkSources,
@@ -48,4 +49,4 @@ export {
   type SourceLocation,
 } from "./sources";
 export { allowedDisruptions } from "./rules/pdb-allows-disruption";
-export { resolveRollingUpdate } from "./rules/rolling-update-keeps-capacity";
+export { resolveRollingUpdate } from "../contract/int-or-percent";

@@ -28,14 +28,8 @@ import {
   type PodTemplate,
 } from "./kube";
 import type { KubeObject } from "./model";
-
-/** Label and annotation conventions of docs/architecture.md that the rotation rules rely on. */
-export const COMPONENT_LABEL = "app.kubernetes.io/component";
-export const RECYCLER_COMPONENT = "pod-recycler";
-export const TARGET_ANNOTATION = "rotor.dev/target-deployment";
-export const MAX_AGE_ANNOTATION = "rotor.dev/max-pod-age";
-/** The longest max pod age `recycler-max-pod-age` accepts unless configured otherwise; the catalog's ceiling too. */
-export const DEFAULT_MAX_POD_AGE = "7d";
+import { TARGET_ANNOTATION } from "../contract/annotations";
+import { COMPONENT_LABEL, RECYCLER_COMPONENT } from "../contract/labels";
 
 /**
  * A workload: an object with pods whose controller is not in the input (most have none; a ReplicaSet from

@@ -1,9 +1,12 @@
+import {
+  selectorMatches as labelSelectorMatches,
+  type LabelSelectorRequirement,
+} from "../contract/label-selector";
 import type { FieldPath, KubeObject } from "./model";
-import { selectorMatches as labelSelectorMatches, type LabelSelectorRequirement } from "../recycler/types";
 
 /**
  * Typed, defensive reads of Kubernetes objects and the bits of Kubernetes semantics rules need: label selectors,
- * pod templates, int-or-percent scaling as the controllers compute it, and how objects are named in messages.
+ * pod templates and how objects are named in messages (int-or-percent values are resolved by `contract/`).
  */
 
 export type Dict = Readonly<Record<string, unknown>>;
@@ -387,19 +390,6 @@ export function mapSelectorMatches(
 ): boolean {
   for (const key in selector) if (labels[key] !== selector[key]) return false;
   return true;
-}
-
-/**
- * Resolves an int-or-percent field against `total` exactly as Kubernetes' `intstr.GetScaledValueFromIntOrPercent`
- * does: integers as they are, `"N%"` scaled and rounded up or down; anything else (a plain string, a fraction)
- * is invalid and gives undefined.
- */
-export function scaleIntOrPercent(value: unknown, total: number, roundUp: boolean): number | undefined {
-  if (typeof value === "number") return Number.isInteger(value) ? value : undefined;
-  if (typeof value !== "string" || !/^[+-]?\d+%$/.test(value)) return undefined;
-  const percent = Number.parseInt(value.slice(0, -1), 10);
-  const exact = (percent * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
 }
 
 /** Shows a value in a message the way it appears in YAML: strings quoted, the rest as JSON. */

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import type * as Sarif from "sarif";
+import { WAIVER_PREFIX } from "../contract/annotations";
 import { describe, nameOf, namespaceOf, showPath } from "./kube";
 import type { Rule, Severity } from "./model";
 import type { CheckResult, LocatedFinding } from "./run-check";
 import type { InputProblem } from "./sources";
-import { WAIVER_PREFIX } from "./waivers";
 
 /** The three report formats of `rotor check`. */
 export type ReportFormat = "text" | "json" | "sarif";

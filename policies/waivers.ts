@@ -1,12 +1,11 @@
-import { annotationsOf } from "./kube";
-import type { Finding, KubeObject, Rule } from "./model";
-
 /**
  * Waivers: an annotation `rotor.dev/waive.<rule-id>: "<reason>"` on the object a finding is about silences that
  * rule for that object, in `rotor check` and in the CrossGuard pack alike. The reason is mandatory, so every
  * exception explains itself in the manifest where reviewers see it.
  */
-export const WAIVER_PREFIX = "rotor.dev/waive.";
+import { WAIVER_PREFIX } from "../contract/annotations";
+import { annotationsOf } from "./kube";
+import type { Finding, KubeObject, Rule } from "./model";
 
 /** The id of the rule that checks waivers; it cannot itself be waived. */
 export const WAIVER_RULE_ID = "waiver-valid";

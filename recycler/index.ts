@@ -20,15 +20,7 @@ export { loadKubeconfigYaml } from "./kubeconfig-yaml";
 export { backoffDelay, DEFAULT_RETRY, KubeClient, type RequestRecord, type RetryPolicy } from "./kube-client";
 export { LeaseLock, leaseState } from "./lease";
 export * from "./plan";
-export { recyclerRoleRules, type PolicyRule } from "./rbac";
 export * from "./report";
-export {
-  describeError,
-  EVENT_SOURCE,
-  FIELD_MANAGER,
-  leaseDurationSeconds,
-  runRecycler,
-  type RecyclerDeps,
-} from "./run";
+export { describeError, leaseDurationSeconds, runRecycler, type RecyclerDeps } from "./run";
 export * from "./settings";
 export { recyclerBundle, recyclerBundleInputs, type RecyclerBundle } from "./bundle";

@@ -3,15 +3,15 @@
  * are due and in what order, whether a rollout is in progress, what the PodDisruptionBudget allows, whether a
  * restart would keep capacity. No I/O here; the run loop (`./run.ts`) feeds it the objects its watches hold.
  */
-import { formatDuration } from "./duration";
+import { formatDuration } from "../contract/duration";
+import { pdbDesiredHealthy, resolveRollingUpdate, unresolvable } from "../contract/int-or-percent";
+import { selectorIsEmpty, selectorMatches } from "../contract/label-selector";
 import { podDeadlineMs, podJitterMs } from "./jitter";
 import {
   controllerOf,
   parseTime,
   podIsReady,
   podIsTerminating,
-  selectorIsEmpty,
-  selectorMatches,
   type Deployment,
   type Pod,
   type PodDisruptionBudget,
@@ -20,9 +20,6 @@ import {
 
 export const REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
 export const POD_TEMPLATE_HASH = "pod-template-hash";
-export const PAUSED_ANNOTATION = "rotor.dev/paused";
-export const LAST_RUN_ANNOTATION = "rotor.dev/last-run";
-export const RESTARTED_AT_ANNOTATION = "kubectl.kubernetes.io/restartedAt";
 
 /** One pod in a plan, in the order it would be rotated. */
 export interface PlanStep {
@@ -315,14 +312,21 @@ export function budgetAllowance(
   expected: number,
   healthy: number,
 ): { allowed: number; desiredHealthy: number } {
-  const spec = pdb.spec ?? {};
-  let desiredHealthy = 0;
-  if (spec.maxUnavailable !== undefined) {
-    desiredHealthy = Math.max(0, expected - resolveIntOrPercent(spec.maxUnavailable, "0", expected, true));
-  } else if (spec.minAvailable !== undefined) {
-    desiredHealthy = resolveIntOrPercent(spec.minAvailable, "0", expected, true);
-  }
+  const desiredHealthy = pdbDesiredHealthy(pdb.spec ?? {}, expected);
+  // A value the controller cannot resolve makes it allow nothing (its fail-safe).
+  if (desiredHealthy === undefined) return { allowed: 0, desiredHealthy: expected };
   return { allowed: Math.max(0, healthy - desiredHealthy), desiredHealthy };
+}
+
+/** Why a PodDisruptionBudget's spec cannot be resolved (a value that is not an int or a percentage), or undefined. */
+function unresolvableBudget(pdb: PodDisruptionBudget): string | undefined {
+  const spec = pdb.spec ?? {};
+  if (pdbDesiredHealthy(spec, 0) !== undefined) return undefined;
+  const [field, value] =
+    spec.maxUnavailable !== undefined
+      ? ["maxUnavailable", spec.maxUnavailable]
+      : ["minAvailable", spec.minAvailable];
+  return `PodDisruptionBudget ${pdb.metadata?.name ?? ""} has ${unresolvable(`spec.${field}`, value)}. The disruption controller allows no disruption until it is fixed`;
 }
 
 /**
@@ -356,6 +360,8 @@ export function budgetVerdict(
       reason: `PodDisruptionBudget ${name} status is stale (observedGeneration ${observed} < generation ${generation}): the disruption controller has not processed it yet`,
     };
   }
+  const unresolvable = unresolvableBudget(pdb);
+  if (unresolvable) return { kind: "blocks", name, reason: unresolvable };
   let allowed = pdb.status?.disruptionsAllowed ?? 0;
   let current = pdb.status?.currentHealthy ?? 0;
   let needed = pdb.status?.desiredHealthy ?? 0;
@@ -381,21 +387,6 @@ export function budgetVerdict(
   return { kind: "allows", name, allowed };
 }
 
-/** Resolves an int-or-percent against `total`, rounding as the Deployment controller does. */
-export function resolveIntOrPercent(
-  value: number | string | undefined,
-  fallback: string,
-  total: number,
-  roundUp: boolean,
-): number {
-  const v = value ?? fallback;
-  if (typeof v === "number") return v;
-  const match = /^(\d+)%$/.exec(v.trim());
-  if (!match) return Number.isFinite(Number(v)) ? Number(v) : 0;
-  const exact = (Number(match[1]) * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
-}
-
 /** Why a rollout restart would lose capacity (it must surge: maxSurge >= 1 and maxUnavailable 0), or undefined. */
 export function restartProblem(deployment: Deployment): string | undefined {
   const name = deployment.metadata?.name ?? "";
@@ -404,8 +395,19 @@ export function restartProblem(deployment: Deployment): string | undefined {
     return `Deployment ${name} uses the Recreate strategy: a restart would stop every pod at once. Use RollingUpdate with maxSurge: 1 and maxUnavailable: 0`;
   }
   const desired = desiredReplicas(deployment);
-  const surge = resolveIntOrPercent(strategy?.rollingUpdate?.maxSurge, "25%", desired, true);
-  const unavailable = resolveIntOrPercent(strategy?.rollingUpdate?.maxUnavailable, "25%", desired, false);
+  const rollingUpdate = strategy?.rollingUpdate;
+  const { surge, unavailable } = resolveRollingUpdate(
+    rollingUpdate?.maxSurge,
+    rollingUpdate?.maxUnavailable,
+    desired,
+  );
+  if (surge === undefined || unavailable === undefined) {
+    const [field, value] =
+      surge === undefined
+        ? ["maxSurge", rollingUpdate?.maxSurge]
+        : ["maxUnavailable", rollingUpdate?.maxUnavailable];
+    return `Deployment ${name} has ${unresolvable(`spec.strategy.rollingUpdate.${field}`, value)}. A restart would not roll out; set maxSurge: 1 and maxUnavailable: 0`;
+  }
   if (surge < 1 || unavailable > 0) {
     return `Deployment ${name} does not surge (maxSurge resolves to ${surge}, maxUnavailable to ${unavailable} of ${desired}): a restart would drop below capacity. Set maxSurge: 1 and maxUnavailable: 0`;
   }

@@ -9,8 +9,13 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { systemClock, type Clock } from "./clock";
+import { PAUSED_ANNOTATION, LAST_RUN_ANNOTATION, RESTARTED_AT_ANNOTATION } from "../contract/annotations";
+import { formatDuration } from "../contract/duration";
+import { DEFAULT_ROLLING_UPDATE, scaleIntOrPercent } from "../contract/int-or-percent";
+import { selectorToQuery } from "../contract/label-selector";
+import { EVENT_SOURCE, FIELD_MANAGER } from "../contract/names";
+import { inWindows } from "../contract/window";
 import type { Connection } from "./connection";
-import { formatDuration } from "./duration";
 import { backoffDelay, KubeClient, type RetryPolicy } from "./kube-client";
 import { budgetCause, classifyFailure } from "./errors";
 import { fnv1a32 } from "./jitter";
@@ -22,14 +27,10 @@ import {
   currentReplicaSet,
   deploymentPods,
   dueCandidates,
-  LAST_RUN_ANNOTATION,
   limitPlan,
   nextDeadline,
-  PAUSED_ANNOTATION,
   podOfReplicaSet,
-  RESTARTED_AT_ANNOTATION,
   restartProblem,
-  resolveIntOrPercent,
   rolloutProblem,
   type BudgetVerdict,
   type PlanStep,
@@ -49,17 +50,12 @@ import {
   parseTime,
   podIsReady,
   podIsTerminating,
-  selectorToQuery,
   type Deployment,
   type Pod,
   type PodDisruptionBudget,
   type ReplicaSet,
 } from "./types";
 import { ChangeSignal, WatchCache } from "./watch-cache";
-import { inWindows } from "./window";
-
-export const FIELD_MANAGER = "rotor-recycler";
-export const EVENT_SOURCE = "rotor-recycler";
 
 export interface RecyclerDeps {
   /** @default systemClock */
@@ -914,7 +910,11 @@ class Run {
     const generation = patched?.metadata?.generation ?? (d.metadata?.generation ?? 0) + 1;
     const surge = Math.max(
       1,
-      resolveIntOrPercent(d.spec?.strategy?.rollingUpdate?.maxSurge, "25%", live.length, true),
+      scaleIntOrPercent(
+        d.spec?.strategy?.rollingUpdate?.maxSurge ?? DEFAULT_ROLLING_UPDATE,
+        live.length,
+        true,
+      ) ?? 1,
     );
     const batches = Math.max(1, Math.ceil(live.length / surge));
     const deadline = startedAt + this.settings.readyTimeoutMs * batches;

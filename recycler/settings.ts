@@ -4,9 +4,10 @@
  * the value, the rule and the fix.
  */
 import { parseArgs } from "node:util";
-import { DURATION_RULE, formatDuration, parseDuration } from "./duration";
-import { DNS_LABEL, DNS_SUBDOMAIN } from "./types";
-import { checkTimeZone, parseWindow, type Window } from "./window";
+import { DURATION_RULE, formatDuration, parseDuration } from "../contract/duration";
+import { MIN_MAX_AGE_MS } from "../contract/max-age";
+import { DNS_LABEL, DNS_LABEL_MAX, DNS_SUBDOMAIN, DNS_SUBDOMAIN_MAX, recyclerName } from "../contract/names";
+import { checkTimeZone, parseWindow, type Window } from "../contract/window";
 
 export type Strategy = "evict" | "restart";
 export type OutputFormat = "json" | "text";
@@ -64,7 +65,6 @@ export type SettingsResult =
 /** Exit code for invalid settings, shared with the CLI. */
 export const EXIT_INVALID_SETTINGS = 2;
 
-export const MIN_MAX_AGE_MS = 5 * 60_000;
 export const MIN_READY_TIMEOUT_MS = 30_000;
 export const MAX_READY_TIMEOUT_MS = 6 * 3_600_000;
 export const MAX_ROTATIONS_LIMIT = 1000;
@@ -114,12 +114,12 @@ export function resolveSettings(raw: RawSettings, defaults: { namespace?: string
   const namespace = raw.namespace ?? defaults.namespace;
   if (namespace === undefined || namespace === "") {
     problems.push(missing("--namespace", "Pass the Deployment's namespace, like --namespace shop."));
-  } else if (namespace.length > 63 || !DNS_LABEL.test(namespace)) {
+  } else if (namespace.length > DNS_LABEL_MAX || !DNS_LABEL.test(namespace)) {
     problems.push(
       problem(
         "--namespace",
         namespace,
-        "must be a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters)",
+        `must be a DNS-1123 label (lowercase letters, digits and '-', at most ${DNS_LABEL_MAX} characters)`,
         "Use the namespace exactly as `kubectl get namespaces` shows it.",
       ),
     );
@@ -130,12 +130,12 @@ export function resolveSettings(raw: RawSettings, defaults: { namespace?: string
     problems.push(
       missing("--deployment", "Pass the name of the Deployment to rotate, like --deployment web."),
     );
-  } else if (deployment.length > 253 || !DNS_SUBDOMAIN.test(deployment)) {
+  } else if (deployment.length > DNS_SUBDOMAIN_MAX || !DNS_SUBDOMAIN.test(deployment)) {
     problems.push(
       problem(
         "--deployment",
         deployment,
-        "must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)",
+        `must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most ${DNS_SUBDOMAIN_MAX} characters)`,
         "Use the Deployment's name exactly as `kubectl get deployments` shows it.",
       ),
     );
@@ -261,13 +261,16 @@ export function resolveSettings(raw: RawSettings, defaults: { namespace?: string
     readyTimeoutMs = undefined;
   }
 
-  const lease = raw.lease ?? (deployment ? `${deployment}-recycler` : "");
-  if (raw.lease !== undefined && (lease === "" || lease.length > 253 || !DNS_SUBDOMAIN.test(lease))) {
+  const lease = raw.lease ?? (deployment ? recyclerName(deployment) : "");
+  if (
+    raw.lease !== undefined &&
+    (lease === "" || lease.length > DNS_SUBDOMAIN_MAX || !DNS_SUBDOMAIN.test(lease))
+  ) {
     problems.push(
       problem(
         "--lease",
         lease,
-        "must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)",
+        `must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most ${DNS_SUBDOMAIN_MAX} characters)`,
         "Leave it out to use <deployment>-recycler, or name the Lease the component created.",
       ),
     );

@@ -54,7 +54,8 @@ export function controllerRef(owner: KubeObject): OwnerReference {
 
 /**
  * `intstr.GetScaledValueFromIntOrPercent`: an int as is, a percentage of `total` rounded up or down.
- * Returns undefined for a malformed value.
+ * Returns undefined for a malformed value. Deliberately not `contract/int-or-percent.ts`: the simulator is a second
+ * opinion on rotor's conventions and keeps its own copies (see README.md).
  */
 export function scaledValue(
   value: IntOrString | undefined,

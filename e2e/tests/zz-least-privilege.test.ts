@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { recyclerRoleRules } from "../../recycler/rbac";
+import { recyclerRoleRules } from "../../contract/rbac";
 import { e2e } from "../harness/context";
 
 interface AuditEvent {

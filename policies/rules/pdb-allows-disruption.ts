@@ -1,4 +1,5 @@
-import { PDB, describe, field, scaleIntOrPercent, show } from "../kube";
+import { pdbDesiredHealthy, scaleIntOrPercent } from "../../contract/int-or-percent";
+import { PDB, describe, field, show } from "../kube";
 import { KubeIndex } from "../kube-index";
 import type { Finding, KubeObject, Rule } from "../model";
 
@@ -18,15 +19,9 @@ export interface Allowance {
 export function allowedDisruptions(pdb: KubeObject, expected: number): number | undefined {
   const maxUnavailable = field(pdb, ["spec", "maxUnavailable"]);
   const minAvailable = field(pdb, ["spec", "minAvailable"]);
-  if (maxUnavailable !== undefined) {
-    const max = scaleIntOrPercent(maxUnavailable, expected, true);
-    return max === undefined ? undefined : Math.max(0, Math.min(max, expected));
-  }
-  if (minAvailable !== undefined) {
-    const min = scaleIntOrPercent(minAvailable, expected, true);
-    return min === undefined ? undefined : Math.max(0, expected - min);
-  }
-  return undefined;
+  if (maxUnavailable === undefined && minAvailable === undefined) return undefined;
+  const desiredHealthy = pdbDesiredHealthy({ maxUnavailable, minAvailable }, expected);
+  return desiredHealthy === undefined ? undefined : Math.max(0, expected - desiredHealthy);
 }
 
 /** Resolves a budget against the workloads it selects in `index`. */

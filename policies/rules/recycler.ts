@@ -1,5 +1,8 @@
-import { checkTimeZone } from "../../recycler/window";
-import { DURATION_RULE, parseDuration } from "../../recycler/duration";
+import { MAX_AGE_ANNOTATION, TARGET_ANNOTATION } from "../../contract/annotations";
+import { DURATION_RULE, parseDuration } from "../../contract/duration";
+import { COMPONENT_LABEL, RECYCLER_COMPONENT } from "../../contract/labels";
+import { DEFAULT_MAX_POD_AGE } from "../../contract/max-age";
+import { checkTimeZone } from "../../contract/window";
 import {
   CRON_JOB,
   DEPLOYMENT,
@@ -13,13 +16,6 @@ import {
   podTemplateOf,
   show,
 } from "../kube";
-import {
-  COMPONENT_LABEL,
-  DEFAULT_MAX_POD_AGE,
-  MAX_AGE_ANNOTATION,
-  RECYCLER_COMPONENT,
-  TARGET_ANNOTATION,
-} from "../kube-index";
 import type { Finding, KubeObject, Rule } from "../model";
 
 const RECYCLER_SHAPE = `a CronJob labelled ${COMPONENT_LABEL}: ${RECYCLER_COMPONENT} with annotation ${TARGET_ANNOTATION}`;

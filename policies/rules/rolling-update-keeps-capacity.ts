@@ -1,22 +1,7 @@
-import { DEPLOYMENT, describe, field, scaleIntOrPercent, show } from "../kube";
+import { DEFAULT_ROLLING_UPDATE, resolveRollingUpdate } from "../../contract/int-or-percent";
+import { DEPLOYMENT, describe, field, show } from "../kube";
 import type { Finding, Rule } from "../model";
 import { allowanceOf } from "./pdb-allows-disruption";
-
-/**
- * The pods a RollingUpdate may add and take down at once, resolved as the Deployment controller does
- * (`ResolveFenceposts`): maxSurge rounds up, maxUnavailable rounds down, both default to 25%, and when both
- * resolve to 0 the controller uses maxUnavailable 1. Undefined values mean the field is invalid.
- */
-export function resolveRollingUpdate(
-  maxSurge: unknown,
-  maxUnavailable: unknown,
-  replicas: number,
-): { surge?: number; unavailable?: number } {
-  const surge = scaleIntOrPercent(maxSurge ?? "25%", replicas, true);
-  let unavailable = scaleIntOrPercent(maxUnavailable ?? "25%", replicas, false);
-  if (surge === 0 && unavailable === 0) unavailable = 1;
-  return { surge, unavailable };
-}
 
 /** Rollouts never take away more serving pods than the team accepts: surge first, or stay within the PDB. */
 export const rollingUpdateKeepsCapacity: Rule = {
@@ -67,7 +52,7 @@ export const rollingUpdateKeepsCapacity: Rule = {
       const pdbs = index.pdbsOf(deployment);
       const allowance = pdbs.length === 1 ? allowanceOf(index, pdbs[0]) : undefined;
       if (allowance && unavailable <= allowance.allowed) continue;
-      const settings = `maxSurge ${show(rawSurge ?? "25%")} and maxUnavailable ${show(rawUnavailable ?? "25%")}`;
+      const settings = `maxSurge ${show(rawSurge ?? DEFAULT_ROLLING_UPDATE)} and maxUnavailable ${show(rawUnavailable ?? DEFAULT_ROLLING_UPDATE)}`;
       const budget = allowance
         ? `more than the ${allowance.allowed} that ${describe(pdbs[0])} allows`
         : pdbs.length === 0

@@ -1,10 +1,11 @@
+import { NAME_LABEL, VERSION_LABEL } from "../../contract/labels";
 import { SERVICE, field, namespaceOf, stringMap } from "../kube";
 import type { Workload } from "../kube-index";
 import type { Finding, Rule } from "../model";
 
 /** Labels that name an app and its version, recommended first, then the older short forms. */
-const NAME_LABELS = ["app.kubernetes.io/name", "app"];
-const VERSION_LABELS = ["app.kubernetes.io/version", "version"];
+const NAME_LABELS = [NAME_LABEL, "app"];
+const VERSION_LABELS = [VERSION_LABEL, "version"];
 
 function firstLabel(labels: Readonly<Record<string, string>>, keys: readonly string[]): string | undefined {
   for (const key of keys) if (labels[key] !== undefined) return labels[key];

@@ -6,7 +6,7 @@ import {
   profileSchedule,
   shortestPeriodMs,
 } from "../../components/schedule";
-import { parseWindow, type Window } from "../../recycler/window";
+import { parseWindow, type Window } from "../../contract/window";
 
 const windows = (...texts: string[]) => texts.map((t) => parseWindow(t) as Window);
 

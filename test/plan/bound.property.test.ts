@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { podJitterMs } from "../../recycler/jitter";
-import { inWindows } from "../../recycler/window";
+import { inWindows } from "../../contract/window";
 import { lifetimeBound } from "../../plan/lifetime-bound";
 import { scheduledRuns, type RunModel } from "../../plan/usable-runs";
 import {

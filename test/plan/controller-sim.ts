@@ -5,7 +5,7 @@
  * starts each run between 0 and startingDeadlineSeconds late, and the recycler checks its windows with
  * recycler/window.ts at the moment it starts.
  */
-import { inWindows, parseWindow, type Window } from "../../recycler/window";
+import { inWindows, parseWindow, type Window } from "../../contract/window";
 import { podJitterMs } from "../../recycler/jitter";
 
 export const MINUTE = 60_000;

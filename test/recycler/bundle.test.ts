@@ -22,11 +22,15 @@ describe("recyclerBundle", () => {
     assert.ok(b.code.split("\n").length < 20, "minified (newlines only inside template strings)");
   });
 
-  it("bundles only the recycler's own sources: no yaml, no node_modules", () => {
+  it("bundles only the recycler's own sources and the contract: no yaml, no node_modules", () => {
     const inputs = recyclerBundleInputs();
     assert.ok(inputs.length > 5);
-    for (const input of inputs) assert.match(input, /^recycler\/[a-z-]+\.ts$/);
+    for (const input of inputs) assert.match(input, /^(recycler|contract)\/[a-z-]+\.ts$/);
     assert.ok(!inputs.includes("recycler/index.ts"), "the public index (with the YAML loader) stays out");
+    assert.ok(
+      inputs.includes("contract/names.ts"),
+      "the field manager and Event source come from the contract",
+    );
   });
 
   it("is deterministic: building again gives the same bytes", () => {
@@ -71,10 +75,16 @@ describe("recyclerBundle", () => {
 });
 
 describe("the Clock contract", () => {
-  it("no recycler module but clock.ts reads the wall clock or sets timers directly", () => {
-    const dir = join(__dirname, "..", "..", "recycler");
-    for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "clock.ts")) {
-      const text = readFileSync(join(dir, file), "utf8");
+  it("no recycler or contract module but clock.ts reads the wall clock or sets timers directly", () => {
+    const root = join(__dirname, "..", "..");
+    const files = ["recycler", "contract"].flatMap((dir) =>
+      readdirSync(join(root, dir))
+        .filter((f) => f.endsWith(".ts") && f !== "clock.ts")
+        .map((f) => join(dir, f)),
+    );
+    assert.ok(files.includes(join("contract", "window.ts")));
+    for (const file of files) {
+      const text = readFileSync(join(root, file), "utf8");
       for (const banned of [
         /Date\.now\(/,
         /\bsetTimeout\(/,

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { KubeSimulator, VirtualClock, type KubeSimulatorOptions, type RequestRecord } from "../../simulator";
 import { HANG_GUARD_MS } from "../helpers/hang-guard";
 import { loadKubeconfigYaml } from "../../recycler/index";
-import { recyclerRoleRules } from "../../recycler/rbac";
+import { recyclerRoleRules } from "../../contract/rbac";
 import type { LogEntry, RecyclerReport } from "../../recycler/report";
 import { runRecycler, type RecyclerDeps } from "../../recycler/run";
 import { resolveSettings, type RawSettings, type RecyclerSettings } from "../../recycler/settings";

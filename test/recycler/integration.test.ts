@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { KubeClient } from "../../recycler/kube-client";
 import { loadKubeconfigYaml } from "../../recycler/index";
-import { LAST_RUN_ANNOTATION, RESTARTED_AT_ANNOTATION } from "../../recycler/plan";
+import { LAST_RUN_ANNOTATION, RESTARTED_AT_ANNOTATION } from "../../contract/annotations";
 import type { Deployment, Pod } from "../../recycler/types";
 import type { RecyclerReport } from "../../recycler/report";
 import { runRecycler } from "../../recycler/run";

@@ -10,11 +10,10 @@ import {
   dueCandidates,
   limitPlan,
   nextDeadline,
-  resolveIntOrPercent,
   restartProblem,
   rolloutProblem,
 } from "../../recycler/plan";
-import { inWindows, parseWindow, type Window } from "../../recycler/window";
+import { inWindows, parseWindow, type Window } from "../../contract/window";
 import type { Deployment } from "../../recycler/types";
 import { deployment, HOUR, LABELS, pdb, pod, replicaSet, T0 } from "./objects";
 
@@ -321,6 +320,27 @@ describe("budgetAllowance (the disruption controller's arithmetic, for a lagging
     });
   }
 
+  it("a value Kubernetes cannot resolve allows no disruption, as the disruption controller's fail-safe does", () => {
+    // "3" is a string without "%": intstr refuses it, and the controller then sets disruptionsAllowed to 0.
+    assert.deepEqual(budgetAllowance(withSpec({ minAvailable: "3" }), 5, 5), {
+      allowed: 0,
+      desiredHealthy: 5,
+    });
+    const d = deployment({ replicas: 5 });
+    const invalid = {
+      ...withSpec({ minAvailable: "3" }),
+      status: { observedGeneration: 1, disruptionsAllowed: 2, currentHealthy: 5, desiredHealthy: 3 },
+    };
+    const blocks = {
+      kind: "blocks",
+      name: "web",
+      reason:
+        'PodDisruptionBudget web has spec.minAvailable "3", which Kubernetes cannot resolve: it must be an integer like 1 or a percentage like "25%" (a quoted number like "1" is a string, and not a percentage). The disruption controller allows no disruption until it is fixed',
+    };
+    assert.deepEqual(budgetVerdict(d, [invalid], [], 5), blocks);
+    assert.deepEqual(budgetVerdict(d, [invalid]), blocks, "whatever its status says");
+  });
+
   it("a status that still allows a disruption after a scale-down does not fool the verdict", () => {
     // minAvailable 2 was fine for 3 replicas; the HPA scaled to 2 and the controller has not caught up.
     const d = deployment({ replicas: 2 });
@@ -365,11 +385,15 @@ describe("restartProblem", () => {
       /maxSurge resolves to 0/,
     );
   });
-  it("rounds percentages like the Deployment controller", () => {
-    assert.equal(resolveIntOrPercent("25%", "0", 3, true), 1);
-    assert.equal(resolveIntOrPercent("25%", "0", 3, false), 0);
-    assert.equal(resolveIntOrPercent(undefined, "25%", 8, false), 2);
-    assert.equal(resolveIntOrPercent(2, "25%", 8, false), 2);
+  it("refuses a value Kubernetes cannot resolve: a quoted number is a string, not a percentage", () => {
+    const d = deployment({ replicas: 4 });
+    assert.equal(
+      restartProblem({
+        ...d,
+        spec: { ...d.spec, strategy: { rollingUpdate: { maxSurge: "3", maxUnavailable: 0 } } },
+      }),
+      'Deployment web has spec.strategy.rollingUpdate.maxSurge "3", which Kubernetes cannot resolve: it must be an integer like 1 or a percentage like "25%" (a quoted number like "1" is a string, and not a percentage). A restart would not roll out; set maxSurge: 1 and maxUnavailable: 0',
+    );
   });
 });
 

@@ -10,7 +10,7 @@ import {
   type SettingsProblem,
   type SettingsResult,
 } from "../../recycler/settings";
-import { parseWindow } from "../../recycler/window";
+import { parseWindow } from "../../contract/window";
 import { recycle } from "../../cli/recycle";
 
 /** The window module's own sentence for an invalid window (its wording belongs to recycler/window.ts). */

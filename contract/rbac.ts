@@ -1,8 +1,9 @@
 /**
- * The recycler's Role, as data: the PodRecycler component renders it and the policy pack checks it, so this
- * function is the single source of truth for what the recycler may do.
+ * The recycler's Role, as data: the PodRecycler component renders it, and the tests grant exactly it to the
+ * recycler in the simulator and on the real control plane, so this function is the single source of truth for
+ * what the recycler may do.
  *
- * Least privilege, matching exactly the requests in `./run.ts` and `./lease.ts`:
+ * Least privilege, matching exactly the requests in `recycler/run.ts` and `recycler/lease.ts`:
  * - the Deployment, by name: `list`/`watch` (always with `fieldSelector=metadata.name=<name>`, which RBAC lets
  *   `resourceNames` authorize) and `patch` (the restart strategy's pod-template annotation only). No
  *   `get`: the run lists it by name, which also gives the resourceVersion its watch starts from.

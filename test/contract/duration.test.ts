@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { describeDuration, formatDuration, parseDuration } from "../../recycler/duration";
+import { describeDuration, formatDuration, parseDuration } from "../../contract/duration";
 
 describe("durations", () => {
   const valid: [string, number][] = [

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { recyclerRoleRules } from "../../recycler/rbac";
+import { recyclerRoleRules } from "../../contract/rbac";
 
 describe("recyclerRoleRules", () => {
   const rules = recyclerRoleRules("web", "web-recycler");

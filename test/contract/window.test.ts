@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkTimeZone, inWindows, localTime, parseWindow, type Window } from "../../recycler/window";
+import { checkTimeZone, inWindows, localTime, parseWindow, type Window } from "../../contract/window";
 
 function window(text: string): Window {
   const parsed = parseWindow(text);
