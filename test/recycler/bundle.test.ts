@@ -25,7 +25,8 @@ describe("recyclerBundle", () => {
   it("bundles only the recycler's own sources: no yaml, no node_modules", () => {
     const inputs = recyclerBundleInputs();
     assert.ok(inputs.length > 5);
-    for (const input of inputs) assert.match(input, /^recycler\/[a-z-]+\.ts$/);
+    for (const input of inputs) assert.match(input, /^recycler\/(effects\/)?[a-z-]+\.ts$/);
+    assert.ok(inputs.includes("recycler/effects/evict.ts"), "the effects are bundled too");
     assert.ok(!inputs.includes("recycler/index.ts"), "the public index (with the YAML loader) stays out");
   });
 
@@ -73,7 +74,11 @@ describe("recyclerBundle", () => {
 describe("the Clock contract", () => {
   it("no recycler module but clock.ts reads the wall clock or sets timers directly", () => {
     const dir = join(__dirname, "..", "..", "recycler");
-    for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "clock.ts")) {
+    const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter(
+      (f) => f.endsWith(".ts") && f !== "clock.ts",
+    );
+    assert.ok(files.includes(join("effects", "evict.ts")), "the effects are checked too");
+    for (const file of files) {
       const text = readFileSync(join(dir, file), "utf8");
       for (const banned of [
         /Date\.now\(/,
