@@ -401,8 +401,8 @@ function describePlan(progress: Progress, settings: Pick<RecyclerSettings, "maxR
   };
 }
 
-/** What stops an eviction run at any point: the Deployment deleted, or a rollout started. */
-function interruption(ctx: Ctx, progress: Progress): Halt | undefined {
+/** The Deployment to go on with, or what stops an eviction run at any point: it was deleted, or a rollout started. */
+function steady(ctx: Ctx, progress: Progress): Deployment | Halt {
   const d = ctx.snapshot.deployment;
   if (!d) return { result: "failed", reason: deletedDuringRun(ctx.settings) };
   if (templateKey(d) !== progress.template) {
@@ -411,15 +411,14 @@ function interruption(ctx: Ctx, progress: Progress): Halt | undefined {
       reason: `a rollout of Deployment ${ctx.settings.deployment} started during the run; stopping`,
     };
   }
-  return undefined;
+  return d;
 }
 
 function choose(ctx: Ctx, progress: Progress): Step {
   const { snapshot, settings, self } = ctx;
-  const d = snapshot.deployment;
   if (progress.attempted >= settings.maxRotations) return finished(ctx, progress);
-  const halt = interruption(ctx, progress);
-  if (halt || !d) return stopMidRun(ctx, progress, halt?.result ?? "failed", halt?.reason ?? "");
+  const d = steady(ctx, progress);
+  if ("result" in d) return stopMidRun(ctx, progress, d.result, d.reason);
   const due = dueCandidates(d, snapshot.replicaSets, snapshot.pods.values(), {
     now: snapshot.now,
     ...settings,
@@ -436,9 +435,8 @@ function choose(ctx: Ctx, progress: Progress): Step {
 
 function makeRoom(ctx: Ctx, progress: Progress, stage: Extract<Stage, { kind: "make-room" }>): Step {
   const { snapshot, settings } = ctx;
-  const d = snapshot.deployment;
-  const halt = interruption(ctx, progress);
-  if (halt || !d) return stopMidRun(ctx, progress, halt?.result ?? "failed", halt?.reason ?? "");
+  const d = steady(ctx, progress);
+  if ("result" in d) return stopMidRun(ctx, progress, d.result, d.reason);
   const room = roomForOne(d, snapshot.replicaSets, snapshot.pods.values(), snapshot.pdbs, snapshot.now);
   if (room.kind === "budget" && room.verdict.kind === "multiple") {
     return stopMidRun(ctx, progress, "failed", room.verdict.reason);
@@ -640,9 +638,8 @@ function replace(ctx: Ctx, progress: Progress, stage: Extract<Stage, { kind: "re
       reason,
       target.pod,
     );
-  const d = snapshot.deployment;
-  const halt = interruption(ctx, progress);
-  if (halt || !d) return fail(halt?.result ?? "failed", halt?.reason ?? "");
+  const d = steady(ctx, progress);
+  if ("result" in d) return fail(d.result, d.reason);
 
   const until = evictedAt + settings.readyTimeoutMs;
   const waitFor = (reason: string, wakeAt?: number): Step =>
