@@ -155,3 +155,15 @@ export function budgetCause(error: unknown): string | undefined {
   if (!(error instanceof ApiError)) return undefined;
   return error.status?.details?.causes?.find((c) => c.reason === "DisruptionBudget")?.message;
 }
+
+/** A one-line description of any error, with its cause chain. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  let text = error.message;
+  let cause = (error as { cause?: unknown }).cause;
+  for (let depth = 0; cause instanceof Error && depth < 3; depth++) {
+    if (!text.includes(cause.message)) text += `: ${cause.message}`;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return text;
+}

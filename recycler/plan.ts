@@ -157,16 +157,39 @@ export function capacity(
   };
 }
 
-/** Why the Deployment is below capacity for one more disruption (as text), or undefined when it is not. */
-export function capacityShortfall(cap: Capacity, minReadySeconds: number): string | undefined {
-  if (cap.terminating.length > 0) return `pod ${cap.terminating.join(", ")} is terminating`;
+/** Which part of capacity is missing for one more disruption, and why (as text). */
+export interface Shortfall {
+  readonly kind: "terminating" | "not-ready" | "unavailable";
+  readonly reason: string;
+}
+
+/**
+ * Why the Deployment is below capacity for one more disruption, or undefined when it is not: no pod terminating,
+ * all desired pods Ready, all of them available. The capacity half of the recycler's one rule (`roomForOne` in
+ * `./decide.ts` adds the PodDisruptionBudget).
+ */
+export function shortfall(cap: Capacity, minReadySeconds: number): Shortfall | undefined {
+  if (cap.terminating.length > 0) {
+    return { kind: "terminating", reason: `pod ${cap.terminating.join(", ")} is terminating` };
+  }
   if (cap.ready < cap.desired) {
-    return `only ${cap.ready} of ${cap.desired} pods are Ready${cap.notReady.length ? ` (not Ready: ${cap.notReady.join(", ")})` : ""}`;
+    return {
+      kind: "not-ready",
+      reason: `only ${cap.ready} of ${cap.desired} pods are Ready${cap.notReady.length ? ` (not Ready: ${cap.notReady.join(", ")})` : ""}`,
+    };
   }
   if (cap.available < cap.desired) {
-    return `only ${cap.available} of ${cap.desired} pods are available (Ready for minReadySeconds ${minReadySeconds}s, as the Deployment counts them)`;
+    return {
+      kind: "unavailable",
+      reason: `only ${cap.available} of ${cap.desired} pods are available (Ready for minReadySeconds ${minReadySeconds}s, as the Deployment counts them)`,
+    };
   }
   return undefined;
+}
+
+/** Why the Deployment is below capacity for one more disruption (as text), or undefined when it is not. */
+export function capacityShortfall(cap: Capacity, minReadySeconds: number): string | undefined {
+  return shortfall(cap, minReadySeconds)?.reason;
 }
 
 function isSelf(pod: Pod, self: Self): boolean {

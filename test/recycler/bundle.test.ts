@@ -25,7 +25,8 @@ describe("recyclerBundle", () => {
   it("bundles only the recycler's own sources and the contract: no yaml, no node_modules", () => {
     const inputs = recyclerBundleInputs();
     assert.ok(inputs.length > 5);
-    for (const input of inputs) assert.match(input, /^(recycler|contract)\/[a-z-]+\.ts$/);
+    for (const input of inputs) assert.match(input, /^(recycler\/(effects\/)?|contract\/)[a-z-]+\.ts$/);
+    assert.ok(inputs.includes("recycler/effects/evict.ts"), "the effects are bundled too");
     assert.ok(!inputs.includes("recycler/index.ts"), "the public index (with the YAML loader) stays out");
     assert.ok(
       inputs.includes("contract/names.ts"),
@@ -78,11 +79,12 @@ describe("the Clock contract", () => {
   it("no recycler or contract module but clock.ts reads the wall clock or sets timers directly", () => {
     const root = join(__dirname, "..", "..");
     const files = ["recycler", "contract"].flatMap((dir) =>
-      readdirSync(join(root, dir))
+      readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
         .filter((f) => f.endsWith(".ts") && f !== "clock.ts")
         .map((f) => join(dir, f)),
     );
     assert.ok(files.includes(join("contract", "window.ts")));
+    assert.ok(files.includes(join("recycler", "effects", "evict.ts")), "the effects are checked too");
     for (const file of files) {
       const text = readFileSync(join(root, file), "utf8");
       for (const banned of [

@@ -1,4 +1,6 @@
 /** Builders of Kubernetes objects for the recycler's pure-logic tests. */
+import type { Snapshot } from "../../recycler/decide";
+import { resolveSettings, type RawSettings, type RecyclerSettings } from "../../recycler/settings";
 import type { Deployment, Pod, PodDisruptionBudget, ReplicaSet } from "../../recycler/types";
 
 export const T0 = Date.parse("2026-01-05T10:00:00Z");
@@ -114,5 +116,29 @@ export function pdb(
       desiredHealthy: 3 - allowed,
       expectedPods: 3,
     },
+  };
+}
+
+/** Settings of a run for Deployment shop/web: max age 1d, no jitter, unless `raw` says otherwise. */
+export function settings(raw: RawSettings = {}): RecyclerSettings {
+  const r = resolveSettings({ namespace: "shop", deployment: "web", maxAge: "1d", jitter: "0s", ...raw });
+  if (!r.ok) throw new Error(r.problems.map((p) => p.message).join("\n"));
+  return r.settings;
+}
+
+/** What a run observes: by default one PodDisruptionBudget that allows one disruption and ReplicaSet web-aaa. */
+export function snapshot(
+  d: Deployment | undefined,
+  pods: readonly Pod[],
+  pdbs: readonly PodDisruptionBudget[] = [pdb(1)],
+  now = T0,
+  replicaSets: readonly ReplicaSet[] = [replicaSet("aaa", 2)],
+): Snapshot {
+  return {
+    deployment: d,
+    replicaSets,
+    pods: new Map(pods.map((p) => [p.metadata?.name ?? "", p])),
+    pdbs,
+    now,
   };
 }
