@@ -70,5 +70,5 @@ export async function runCronJob(h: Harness, cronJob: KubeObject, identity: stri
   const [report] = await h.clock.runActors([
     () => runRecycler(parsed.settings, { connection, clock: h.clock, log: () => {}, identity }),
   ]);
-  return report as RecyclerReport;
+  return report;
 }
