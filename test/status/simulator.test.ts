@@ -5,15 +5,16 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { runStatus, type StatusOptions } from "../../cli/status";
 import { DAY, HOUR, startHarness, type Harness } from "../recycler/harness";
+import { statusRoleRules } from "../../status/rbac";
 import { runCronJob, seedRotorApp } from "./fixtures";
 
 const NS = "shop";
 const MINUTE = 60_000;
 
-async function status(h: Harness, options: Partial<StatusOptions>) {
+async function status(h: Harness, options: Partial<StatusOptions>, token?: string) {
   let out = "";
   const code = await runStatus(
-    { kubeconfig: h.kubeconfig(), format: "text", namespace: NS, ...options },
+    { kubeconfig: h.kubeconfig(token), format: "text", namespace: NS, ...options },
     { stdout: { write: (t: string) => (out += t) }, env: {}, clock: h.clock },
   );
   return { code, out };
@@ -22,7 +23,12 @@ async function status(h: Harness, options: Partial<StatusOptions>) {
 describe("rotor status under the simulator", () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({
+      authorize: [
+        { token: "status-role", user: "jane", namespace: NS, rules: statusRoleRules() },
+        { token: "status-cluster-role", user: "ops", rules: statusRoleRules() },
+      ],
+    });
     const rotation = { maxAge: "1d", jitter: "0s", schedule: "*/15 * * * *" };
     // api: two pods long past their deadline, and a budget that allows no eviction.
     const api = seedRotorApp(h, {
@@ -351,5 +357,34 @@ describe("rotor status under the simulator", () => {
         ["web", "ok", false, [], [], 0, 0, "nothing-to-do", "succeeded", "2026-01-05T11:00:00Z"],
       ],
     );
+  });
+
+  it("reads all of it with only the rotor-status Role, or across namespaces with the ClusterRole, and writes nothing", async () => {
+    const admin = await status(h, {});
+    const before = h.sim.log.requests.length;
+    assert.deepEqual(await status(h, {}, "status-role"), admin);
+    const all = await status(h, { namespace: undefined, allNamespaces: true }, "status-cluster-role");
+    assert.equal(all.code, 1);
+    assert.equal(
+      all.out,
+      admin.out.replace(
+        "7 apps in namespace shop at 2026-01-05T10:45:00Z",
+        "7 apps in all namespaces at 2026-01-05T10:45:00Z",
+      ),
+    );
+    const mine = h.sim.log.requests.slice(before);
+    assert.deepEqual(h.sim.log.denials, []);
+    assert.deepEqual([...new Set(mine.map((r) => r.method))], ["GET"]);
+    // One list of CronJobs, then per app: the Deployment, its Jobs, Lease and Events, then its ReplicaSets and pods.
+    assert.equal(mine.filter((r) => r.token === "status-role").length, 1 + 7 * 6);
+    assert.deepEqual([...new Set(mine.map((r) => `${r.verb} ${r.resource}`))].sort(), [
+      "get deployments",
+      "get leases",
+      "list cronjobs",
+      "list events",
+      "list jobs",
+      "list pods",
+      "list replicasets",
+    ]);
   });
 });
