@@ -455,10 +455,13 @@ export function appStatus(observed: ObservedApp, now: number): AppStatus {
     const worst = overdue.reduce((a, b) =>
       (a.rotateByMs ?? a.deadlineMs) <= (b.rotateByMs ?? b.deadlineMs) ? a : b,
     );
-    const runWord = needed === 1 ? "the first usable run" : `${needed} usable runs`;
+    const runs =
+      needed === 1
+        ? `then the first usable run, which ends at most ${formatDuration(runEndMs)} after its scheduled time`
+        : `then ${needed} usable runs, each ending at most ${formatDuration(runEndMs)} after its scheduled time`;
     const why =
       worst.rotateByMs !== undefined
-        ? `${worst.name} should have been rotated by ${isoUtc(worst.rotateByMs)} (due ${isoUtc(worst.deadlineMs)}, then ${runWord}, each ending at most ${formatDuration(runEndMs)} after its scheduled time)`
+        ? `${worst.name} should have been rotated by ${isoUtc(worst.rotateByMs)} (due ${isoUtc(worst.deadlineMs)}, ${runs})`
         : `the recycler cannot rotate ${desired ?? 0} replicas with --strategy ${settings.strategy} and --max-rotations ${settings.maxRotations}`;
     problems.unshift({
       kind: "overdue",
