@@ -190,16 +190,16 @@ describe("rotor status on the real control plane", () => {
         .map((p) => ({ name: p.metadata.name, created: Date.parse(p.metadata.creationTimestamp) }))
         .sort((x, y) => x.created - y.created || x.name.localeCompare(y.name));
       assert.equal(sorted.length, 2);
-      return sorted[0]!;
+      return sorted[0];
     };
     const [api, cart, pay, web] = await Promise.all(["api", "cart", "pay", "web"].map(oldest));
-    const first = Math.min(api!.created, cart!.created, pay!.created, web!.created);
+    const first = Math.min(api.created, cart.created, pay.created, web.created);
     const now = Math.ceil(first / MINUTE) * MINUTE + 4 * DAY;
     const lastRun = async (a: string) => {
       const lease = await admin.get<{ metadata: { annotations: Record<string, string> } }>(
         `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/${a}-recycler`,
       );
-      return JSON.parse(lease.metadata.annotations["rotor.dev/last-run"]!) as {
+      return JSON.parse(lease.metadata.annotations["rotor.dev/last-run"]) as {
         time: string;
         result: string;
         reason: string;
@@ -232,29 +232,29 @@ describe("rotor status on the real control plane", () => {
         `${NS}/api`,
         "overdue",
         "2/2",
-        cell(api!, "1d"),
+        cell(api, "1d"),
         "2",
         "2",
         `blocked ${ago(blockedAt)}`,
         `in ${d(next - now)}`,
       ],
-      [`${NS}/pay`, "failed", "2/2", cell(pay!, "7d"), "0", "0", "none", `in ${d(next - now)}`],
-      [`${NS}/cart`, "paused", "2/2", cell(cart!, "7d"), "0", "0", "none", `in ${d(next - now)}`],
+      [`${NS}/pay`, "failed", "2/2", cell(pay, "7d"), "0", "0", "none", `in ${d(next - now)}`],
+      [`${NS}/cart`, "paused", "2/2", cell(cart, "7d"), "0", "0", "none", `in ${d(next - now)}`],
       [
         `${NS}/web`,
         "ok",
         "2/2",
-        cell(web!, "7d"),
+        cell(web, "7d"),
         "0",
         "0",
         `nothing-to-do ${ago(Date.parse(webRun.time))}`,
         `in ${d(next - now)}`,
       ],
     ];
-    const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+    const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
     const rows = table.map((r) =>
       r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
         .join("  ")
         .trimEnd(),
     );
@@ -270,10 +270,10 @@ describe("rotor status on the real control plane", () => {
       ...rows,
       "",
       `${NS}/api: overdue`,
-      `  problem    2 of 2 pods overdue: ${api!.name} should have been rotated by ${iso(nextDaily(api!.created + DAY) + runEnd)} (due ${iso(api!.created + DAY)}, then the first usable run, which ends at most 11m after its scheduled time)`,
+      `  problem    2 of 2 pods overdue: ${api.name} should have been rotated by ${iso(nextDaily(api.created + DAY) + runEnd)} (due ${iso(api.created + DAY)}, then the first usable run, which ends at most 11m after its scheduled time)`,
       `  problem    rotation has been blocked since ${iso(blockedAt)}, longer than one schedule period (the run due at ${iso(nextDaily(blockedAt))} did not end it): ${budget}`,
       "  pods       2 desired, 2 Ready; 2 due, 2 overdue",
-      `  oldest     ${api!.name}, age ${d(now - api!.created)} of 1d (max age 1d + jitter 0s); due since ${iso(api!.created + DAY)} (${ago(api!.created + DAY)})`,
+      `  oldest     ${api.name}, age ${d(now - api.created)} of 1d (max age 1d + jitter 0s); due since ${iso(api.created + DAY)} (${ago(api.created + DAY)})`,
       `  last run   ${iso(blockedAt)} (${ago(blockedAt)}) blocked: ${budget}; rotated none`,
       "  last Job   none",
       nextRun,
@@ -282,7 +282,7 @@ describe("rotor status on the real control plane", () => {
       `${NS}/pay: failed`,
       `  problem    the last Job ${failedJob} failed (DeadlineExceeded: Job was active longer than specified deadline)`,
       "  pods       2 desired, 2 Ready; 0 due, 0 overdue",
-      young(pay!),
+      young(pay),
       "  last run   none reported yet",
       `  last Job   ${failedJob} failed (DeadlineExceeded: Job was active longer than specified deadline) at ${iso(jobFailed)}`,
       nextRun,
@@ -291,7 +291,7 @@ describe("rotor status on the real control plane", () => {
       `${NS}/cart: paused`,
       '  paused     Deployment cart has rotor.dev/paused: "true"',
       "  pods       2 desired, 2 Ready; 0 due, 0 overdue",
-      young(cart!),
+      young(cart),
       "  last run   none reported yet",
       "  last Job   none",
       nextRun,
@@ -299,7 +299,7 @@ describe("rotor status on the real control plane", () => {
       "",
       `${NS}/web: ok`,
       "  pods       2 desired, 2 Ready; 0 due, 0 overdue",
-      young(web!),
+      young(web),
       `  last run   ${iso(Date.parse(webRun.time))} (${ago(Date.parse(webRun.time))}) nothing-to-do: ${webRun.reason}; rotated none`,
       "  last Job   none",
       nextRun,
@@ -346,12 +346,12 @@ describe("rotor status on the real control plane", () => {
           paused: 0,
           pods: { live: 2, due: 2, overdue: 2 },
           oldest: {
-            name: api!.name,
-            created: iso(api!.created),
-            age: { ms: now - api!.created, text: d(now - api!.created) },
+            name: api.name,
+            created: iso(api.created),
+            age: { ms: now - api.created, text: d(now - api.created) },
             jitter: { ms: 0, text: "0s" },
-            deadline: iso(api!.created + DAY),
-            rotateBy: iso(nextDaily(api!.created + DAY) + runEnd),
+            deadline: iso(api.created + DAY),
+            rotateBy: iso(nextDaily(api.created + DAY) + runEnd),
             due: true,
             overdue: true,
           },
@@ -367,11 +367,11 @@ describe("rotor status on the real control plane", () => {
           paused: 0,
           pods: { live: 2, due: 0, overdue: 0 },
           oldest: {
-            name: pay!.name,
-            created: iso(pay!.created),
-            age: { ms: now - pay!.created, text: d(now - pay!.created) },
+            name: pay.name,
+            created: iso(pay.created),
+            age: { ms: now - pay.created, text: d(now - pay.created) },
             jitter: { ms: 0, text: "0s" },
-            deadline: iso(pay!.created + 7 * DAY),
+            deadline: iso(pay.created + 7 * DAY),
             rotateBy: null,
             due: false,
             overdue: false,
@@ -395,11 +395,11 @@ describe("rotor status on the real control plane", () => {
           paused: 1,
           pods: { live: 2, due: 0, overdue: 0 },
           oldest: {
-            name: cart!.name,
-            created: iso(cart!.created),
-            age: { ms: now - cart!.created, text: d(now - cart!.created) },
+            name: cart.name,
+            created: iso(cart.created),
+            age: { ms: now - cart.created, text: d(now - cart.created) },
             jitter: { ms: 0, text: "0s" },
-            deadline: iso(cart!.created + 7 * DAY),
+            deadline: iso(cart.created + 7 * DAY),
             rotateBy: null,
             due: false,
             overdue: false,
@@ -416,11 +416,11 @@ describe("rotor status on the real control plane", () => {
           paused: 0,
           pods: { live: 2, due: 0, overdue: 0 },
           oldest: {
-            name: web!.name,
-            created: iso(web!.created),
-            age: { ms: now - web!.created, text: d(now - web!.created) },
+            name: web.name,
+            created: iso(web.created),
+            age: { ms: now - web.created, text: d(now - web.created) },
             jitter: { ms: 0, text: "0s" },
-            deadline: iso(web!.created + 7 * DAY),
+            deadline: iso(web.created + 7 * DAY),
             rotateBy: null,
             due: false,
             overdue: false,
