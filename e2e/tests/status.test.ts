@@ -307,6 +307,17 @@ describe("rotor status on the real control plane", () => {
       "",
     ]);
 
+    // The oldest pod of an app with max age 7d, in --format json: not due, so no rotate-by time.
+    const youngJson = (p: { name: string; created: number }) => ({
+      name: p.name,
+      created: iso(p.created),
+      age: { ms: now - p.created, text: d(now - p.created) },
+      jitter: { ms: 0, text: "0s" },
+      deadline: iso(p.created + 7 * DAY),
+      rotateBy: null,
+      due: false,
+      overdue: false,
+    });
     const json = await rotor(["status", "--kubeconfig", kubeconfig, "--now", iso(now), "--format", "json"]);
     assert.equal(json.code, 1, json.stderr);
     const doc = JSON.parse(json.stdout) as {
@@ -366,16 +377,7 @@ describe("rotor status on the real control plane", () => {
           problems: ["failed"],
           paused: 0,
           pods: { live: 2, due: 0, overdue: 0 },
-          oldest: {
-            name: pay.name,
-            created: iso(pay.created),
-            age: { ms: now - pay.created, text: d(now - pay.created) },
-            jitter: { ms: 0, text: "0s" },
-            deadline: iso(pay.created + 7 * DAY),
-            rotateBy: null,
-            due: false,
-            overdue: false,
-          },
+          oldest: youngJson(pay),
           lastRun: null,
           blockedSince: null,
           lastJob: {
@@ -394,16 +396,7 @@ describe("rotor status on the real control plane", () => {
           problems: [],
           paused: 1,
           pods: { live: 2, due: 0, overdue: 0 },
-          oldest: {
-            name: cart.name,
-            created: iso(cart.created),
-            age: { ms: now - cart.created, text: d(now - cart.created) },
-            jitter: { ms: 0, text: "0s" },
-            deadline: iso(cart.created + 7 * DAY),
-            rotateBy: null,
-            due: false,
-            overdue: false,
-          },
+          oldest: youngJson(cart),
           lastRun: null,
           blockedSince: null,
           lastJob: null,
@@ -415,16 +408,7 @@ describe("rotor status on the real control plane", () => {
           problems: [],
           paused: 0,
           pods: { live: 2, due: 0, overdue: 0 },
-          oldest: {
-            name: web.name,
-            created: iso(web.created),
-            age: { ms: now - web.created, text: d(now - web.created) },
-            jitter: { ms: 0, text: "0s" },
-            deadline: iso(web.created + 7 * DAY),
-            rotateBy: null,
-            due: false,
-            overdue: false,
-          },
+          oldest: youngJson(web),
           lastRun: {
             time: iso(Date.parse(webRun.time)),
             result: "nothing-to-do",
