@@ -92,6 +92,17 @@ describe("rotor status: bad input and connection errors", () => {
         `rotor status: the API server at ${sim.url} (kubeconfig ${join(dir, "nobody.yaml")} (context rotor-simulator)) refused a read (403 Forbidden: cronjobs.batch is forbidden: User "nobody" cannot list resource "cronjobs" in API group "batch" in the namespace "shop"). rotor status only reads; bind the rotor-status Role (one namespace) or ClusterRole (--all-namespaces) from the README's "rotor status" section.`,
     },
     {
+      name: "credentials the API server does not accept",
+      args: () => [
+        "--kubeconfig",
+        file("wrong.yaml", sim.kubeconfig({ token: "wrong-token" })),
+        "-n",
+        "shop",
+      ],
+      line: () =>
+        `rotor status: the API server at ${sim.url} (kubeconfig ${join(dir, "wrong.yaml")} (context rotor-simulator)) did not accept the credentials (401 Unauthorized: Unauthorized). Log in again, or fix the user of the kubeconfig context.`,
+    },
+    {
       name: "the namespaced Role asked for every namespace",
       args: () => ["--kubeconfig", file("jane.yaml", sim.kubeconfig({ token: ROLE })), "--all-namespaces"],
       line: () =>
