@@ -19,7 +19,7 @@ import { podDeadlineMs, podJitterMs } from "../recycler/jitter";
 import { deploymentPods, desiredReplicas, LAST_RUN_ANNOTATION, PAUSED_ANNOTATION } from "../recycler/plan";
 import { parseRecyclerArgs, type RecyclerSettings } from "../recycler/settings";
 import { parseTime, podIsReady, podIsTerminating, type Condition } from "../recycler/types";
-import type { Window } from "../recycler/window";
+import { checkTimeZone, type Window } from "../recycler/window";
 import type { CoreEvent, CronJob, Job, ObservedApp } from "./types";
 
 /** The recycler's Event source component and the reasons it records (recycler/run.ts). */
@@ -194,6 +194,14 @@ export function cronJobSettings(cronJob: CronJob): {
       message: `the recycler CronJob ${cronJob.metadata?.name ?? ""} has a schedule (${JSON.stringify(schedule)}) the CronJob controller cannot run: ${(error as Error).message}`,
     });
   }
+  const timeZone = spec.timeZone ?? DEFAULT_CRON_TIME_ZONE;
+  const zoneProblem = checkTimeZone(timeZone);
+  if (zoneProblem) {
+    problems.push({
+      kind: "invalid",
+      message: `the recycler CronJob ${cronJob.metadata?.name ?? ""} has a timeZone (${JSON.stringify(timeZone)}) that ${zoneProblem}`,
+    });
+  }
   return {
     problems,
     windows: recycler?.windows ?? [],
@@ -204,7 +212,7 @@ export function cronJobSettings(cronJob: CronJob): {
       maxRotations: recycler?.maxRotations ?? 1,
       strategy: recycler?.strategy ?? "evict",
       schedule,
-      cronTimeZone: spec.timeZone ?? DEFAULT_CRON_TIME_ZONE,
+      cronTimeZone: zoneProblem ? DEFAULT_CRON_TIME_ZONE : timeZone,
       windowTimeZone: recycler?.timeZone ?? DEFAULT_CRON_TIME_ZONE,
       windows: (recycler?.windows ?? []).map((w) => w.text),
       lease: recycler?.lease ?? `${target}-recycler`,
@@ -347,14 +355,17 @@ interface Runs {
 
 function runsOf(settings: StatusSettings, windows: readonly Window[]): Runs | undefined {
   let spec: CronSpec;
+  let cronZone: Zone;
   try {
     spec = parseCron(settings.schedule);
+    cronZone = zone(settings.cronTimeZone);
   } catch {
+    // Reported by cronJobSettings; without a schedule there are no runs to count.
     return undefined;
   }
   return {
     spec,
-    cronZone: zone(settings.cronTimeZone),
+    cronZone,
     windowZone: zone(settings.windowTimeZone),
     model: {
       schedule: settings.schedule,

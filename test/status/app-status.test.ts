@@ -488,6 +488,21 @@ describe("the last run, its Events and Jobs", () => {
       lastJob: { name: "j3", outcome: "running", startedMs: T("2026-01-05T09:55:00Z") },
     },
     {
+      name: "a CronJob time zone the controller does not know",
+      observed: observe({ cronJob: cronJob({ timeZone: "Mars/Olympus" }) }),
+      problems: [
+        'invalid: the recycler CronJob web-recycler has a timeZone ("Mars/Olympus") that is not an IANA time-zone name; use one like "Europe/Berlin", "America/New_York" or "Etc/UTC"',
+      ],
+    },
+    {
+      name: "a max-age annotation that disagrees with --max-age: a note, and --max-age counts",
+      observed: observe({ cronJob: cronJob({ flags: ["--max-age", "2d"] }) }),
+      problems: [],
+      notes: [
+        "the CronJob's rotor.dev/max-pod-age (1d) differs from the --max-age the recycler runs with; status uses --max-age",
+      ],
+    },
+    {
       name: "a missing Deployment",
       observed: observe({ deployment: undefined }),
       problems: [
