@@ -54,6 +54,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./plan.js")).planCommand(),
   },
   {
+    name: "status",
+    summary:
+      "Show whether rotation is happening: each app's oldest pod against its deadline, overdue pods, the last run and Job, the next run",
+    term: "status [options]",
+    load: async () => (await import("./status.js")).statusCommand(),
+  },
+  {
     name: "demo",
     summary: "Render, check and summarise an environment: replicas, budget and rotation of each app",
     term: "demo [options]",

@@ -7,6 +7,9 @@ import { formatPlanText } from "../plan/text";
 import { DEFAULT_ENVIRONMENT } from "./demo";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit-codes";
 import { processIo, type Io } from "./render";
+import { parseFrom } from "./time-option";
+
+export { parseFrom } from "./time-option";
 
 export const PLAN_FORMATS = ["text", "json", "svg"] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
@@ -43,23 +46,6 @@ export function planCommand(io: Io = processIo, now: () => number = Date.now): C
     .action((options: PlanOptions) => {
       process.exitCode = runPlan(options, io, now);
     });
-}
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Parses `--from`; undefined when it is not an RFC 3339 time with a zone or a plain date that exists. */
-export function parseFrom(text: string): number | undefined {
-  const t = text.trim();
-  if (!RFC3339.test(t) && !DATE.test(t)) return undefined;
-  const ms = Date.parse(DATE.test(t) ? `${t}T00:00:00Z` : t);
-  if (Number.isNaN(ms)) return undefined;
-  // Date.parse rolls 2024-02-30 over to March; a date that does not exist is an error.
-  const [y, m, d] = t.slice(0, 10).split("-").map(Number);
-  const check = new Date(Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1));
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() + 1 !== m || check.getUTCDate() !== d)
-    return undefined;
-  return ms;
 }
 
 function parseCount(text: string, max: number): number | undefined {

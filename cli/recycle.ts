@@ -5,15 +5,12 @@
  * Imports the recycler's modules one by one rather than `../recycler` (whose index also carries the bundler), so
  * the command starts quickly.
  */
-import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { Command, Option } from "commander";
 import { systemClock, type Clock } from "../recycler/clock";
-import { inClusterConnection, isInCluster, type Connection } from "../recycler/connection";
+import type { Connection } from "../recycler/connection";
 import { DEFAULT_RETRY, type RetryPolicy } from "../recycler/kube-client";
-import { kubeconfigFiles } from "../recycler/kubeconfig";
-import { loadKubeconfigYaml } from "../recycler/kubeconfig-yaml";
 import { formatLogText, formatReportText, type LogEntry } from "../recycler/report";
 import { runRecycler } from "../recycler/run";
 import {
@@ -24,6 +21,7 @@ import {
   type RawSettings,
   type SettingsProblem,
 } from "../recycler/settings";
+import { connect } from "./connect";
 import { explainWrapped } from "./user-error";
 
 export interface RecycleIo {
@@ -58,21 +56,6 @@ function reportProblems(problems: readonly SettingsProblem[], io: RecycleIo, not
   return EXIT_INVALID_SETTINGS;
 }
 
-/** The connection: the kubeconfig (kubectl's search order), or the pod's service account when there is none. */
-function connect(raw: RawSettings, io: RecycleIo, clock: Clock): Connection {
-  const files = kubeconfigFiles({ ...(raw.kubeconfig ? { kubeconfig: raw.kubeconfig } : {}), env: io.env });
-  const haveKubeconfig =
-    raw.kubeconfig !== undefined || io.env.KUBECONFIG || files.some((f) => existsSync(f));
-  return !haveKubeconfig && isInCluster(io.env)
-    ? inClusterConnection({ env: io.env })
-    : loadKubeconfigYaml({
-        ...(raw.kubeconfig ? { kubeconfig: raw.kubeconfig } : {}),
-        ...(raw.context ? { context: raw.context } : {}),
-        env: io.env,
-        clock,
-      });
-}
-
 /** Runs one recycle from raw flag values; resolves with the exit code. */
 export async function recycle(raw: RawSettings, io: RecycleIo = defaultIo()): Promise<number> {
   const withOutput: RawSettings = { ...raw, output: raw.output ?? DEFAULT_OUTPUT };
@@ -82,7 +65,7 @@ export async function recycle(raw: RawSettings, io: RecycleIo = defaultIo()): Pr
   const clock = io.clock ?? systemClock;
   let connection: Connection;
   try {
-    connection = connect(raw, io, clock);
+    connection = connect(raw, io.env, clock);
   } catch (error) {
     io.err(`error: ${explainWrapped(error as Error)}`);
     return EXIT_INVALID_SETTINGS;

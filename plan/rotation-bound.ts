@@ -24,7 +24,10 @@ function windowsOf(rotation: RotationSpec): Window[] {
  * How many runs rotate every replica: an eviction run takes `maxRotationsPerRun` pods; a restart (and a single
  * replica, which is always restarted) replaces all pods at once and is refused above that limit.
  */
-export function runsNeeded(replicas: number, rotation: RotationSpec): number | undefined {
+export function runsNeeded(
+  replicas: number,
+  rotation: Pick<RotationSpec, "maxRotationsPerRun" | "strategy">,
+): number | undefined {
   const k = rotation.maxRotationsPerRun;
   if (rotation.strategy === "restart" || replicas === 1) return replicas <= k ? 1 : undefined;
   return Math.ceil(replicas / k);

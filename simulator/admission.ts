@@ -265,6 +265,15 @@ export function validateEventsV1(event: Record<string, unknown>): FieldError[] {
   return errors;
 }
 
+/** The required fields of a CronJob (`schedule`, `jobTemplate`) and a Job (`template`), as upstream validation. */
+function validateBatch(object: KubeObject): FieldError[] {
+  const spec = object.spec as Record<string, unknown>;
+  const required = object.kind === "CronJob" ? ["schedule", "jobTemplate"] : ["template"];
+  return required
+    .filter((f) => spec[f] === undefined || spec[f] === "")
+    .map((f) => ({ type: "FieldValueRequired", field: `spec.${f}`, detail: "" }));
+}
+
 /**
  * Defaults and validates an object about to be created (`old` undefined) or updated; throws a 422.
  * Status written to the main resource is dropped (create) or kept from `old` (update).
@@ -306,6 +315,14 @@ export function admit(
       break;
     case "Event":
       errors.push(...validateEvent(object as CoreEvent, namespace));
+      break;
+    case "CronJob":
+    case "Job":
+      // Status is the controllers' (a status subresource): a create starts without one, an update keeps it.
+      object.spec ??= {};
+      errors.push(...validateBatch(object));
+      if (old) object.status = old.status;
+      else delete object.status;
       break;
     case "Pod":
       object.spec ??= {};

@@ -2,7 +2,13 @@
  * The Kubernetes API simulator: test and benchmark infrastructure for rotor's recycler. See README.md.
  */
 export { KubeSimulator, TLS_FIXTURE_DIR } from "./simulator";
-export type { KubeSimulatorOptions, SeedDeployment, SeedLease, SeedPodDisruptionBudget } from "./simulator";
+export type {
+  KubeSimulatorOptions,
+  SeedDeployment,
+  SeedJob,
+  SeedLease,
+  SeedPodDisruptionBudget,
+} from "./simulator";
 export { VirtualClock, SystemSimClock } from "./clock";
 export type { SimClock, TimerHandle, RunActorsOptions, VirtualClockOptions } from "./clock";
 export type {

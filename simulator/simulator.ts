@@ -29,6 +29,7 @@ import type { WatchHistoryOptions } from "./store";
 import type {
   CoreEvent,
   Deployment,
+  KubeObject,
   DeploymentStrategy,
   IntOrString,
   LabelSelector,
@@ -168,6 +169,24 @@ export interface SeedLease {
   /** Virtual ms since the epoch. */
   readonly renewTimeMs?: number;
   readonly leaseTransitions?: number;
+}
+
+/** A Job of a seeded CronJob, and how it went. */
+export interface SeedJob {
+  /** @default "default" */
+  readonly namespace?: string;
+  readonly name: string;
+  /** The CronJob that owns it (seeded before). */
+  readonly cronJob: string;
+  readonly outcome: "succeeded" | "failed" | "running";
+  /** How long ago it was created and started. */
+  readonly startedAgoMs: number;
+  /** How long ago it ended. @default 0 */
+  readonly endedAgoMs?: number;
+  /** The Failed condition's reason. @default "BackoffLimitExceeded" */
+  readonly reason?: string;
+  /** The Failed condition's message. @default "Job has reached the specified backoff limit" */
+  readonly message?: string;
 }
 
 const DAY_MS = 24 * 3_600_000;
@@ -450,6 +469,77 @@ export class KubeSimulator {
       spec,
     };
     return clone(this.cluster.createObject(findResourceType("coordination.k8s.io", "v1", "leases")!, lease));
+  }
+
+  /**
+   * Creates a CronJob (a rendered one, say) as the API would store it, created `createdAgoMs` ago. Nothing runs
+   * it: the simulator has no CronJob controller, so its Jobs are seeded with {@link seedJob}.
+   */
+  seedCronJob(cronJob: KubeObject, options: { createdAgoMs?: number } = {}): KubeObject {
+    const type = findResourceType("batch", "v1", "cronjobs")!;
+    const object = clone(cronJob);
+    const namespace = object.metadata.namespace ?? "default";
+    object.metadata.namespace = namespace;
+    admit(type, object, undefined, namespace);
+    return clone(this.cluster.createObject(type, object, this.cluster.now() - (options.createdAgoMs ?? 0)));
+  }
+
+  /**
+   * Creates a Job of a seeded CronJob with the status the CronJob and Job controllers leave when it ended (or is
+   * still running): owner reference, the job template's labels and spec, `startTime`, and for an ended Job the
+   * conditions of Kubernetes 1.31+ (`SuccessCriteriaMet` + `Complete`, or `FailureTarget` + `Failed` with the
+   * reason, e.g. `BackoffLimitExceeded` or `DeadlineExceeded`) and the succeeded/failed counts.
+   */
+  seedJob(seed: SeedJob): KubeObject {
+    const namespace = seed.namespace ?? "default";
+    const cronJob = this.cluster.store.get("batch/cronjobs", namespace, seed.cronJob);
+    if (!cronJob) throw new Error(`no CronJob ${namespace}/${seed.cronJob} to own Job ${seed.name}`);
+    const template = clone(
+      ((cronJob.spec as Record<string, unknown>).jobTemplate ?? {}) as {
+        metadata?: { labels?: Record<string, string> };
+        spec?: Record<string, unknown>;
+      },
+    );
+    const now = this.cluster.now();
+    const created = now - seed.startedAgoMs;
+    const job: KubeObject = {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: {
+        name: seed.name,
+        namespace,
+        labels: { ...(template.metadata?.labels ?? {}) },
+        annotations: { "batch.kubernetes.io/cronjob-scheduled-timestamp": formatTime(created) },
+        ownerReferences: [controllerRef(cronJob)],
+      },
+      spec: template.spec ?? {},
+    };
+    const type = findResourceType("batch", "v1", "jobs")!;
+    admit(type, job, undefined, namespace);
+    const status: Record<string, unknown> = { startTime: formatTime(created) };
+    if (seed.outcome === "running") status.active = 1;
+    else {
+      const ended = formatTime(now - (seed.endedAgoMs ?? 0));
+      const failed = seed.outcome === "failed";
+      const condition = (type: string) => ({
+        type,
+        status: "True",
+        lastProbeTime: ended,
+        lastTransitionTime: ended,
+        ...(failed ? { reason: seed.reason ?? "BackoffLimitExceeded" } : {}),
+        ...(failed ? { message: seed.message ?? "Job has reached the specified backoff limit" } : {}),
+      });
+      status.conditions = failed
+        ? [condition("FailureTarget"), condition("Failed")]
+        : [condition("SuccessCriteriaMet"), condition("Complete")];
+      if (failed) status.failed = 1;
+      else {
+        status.succeeded = 1;
+        status.completionTime = ended;
+      }
+    }
+    job.status = status;
+    return clone(this.cluster.createObject(type, job, created));
   }
 
   /** Runs the replicaset, deployment and disruption controllers of a namespace now, synchronously. */

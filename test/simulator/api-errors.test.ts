@@ -61,7 +61,7 @@ describe("Status bodies of error paths", () => {
         details: { name: "web", group: "apps", kind: "deployments" },
         code: 404,
       });
-      const unknown = await client.get("/apis/batch/v1/namespaces/apps/cronjobs");
+      const unknown = await client.get("/apis/autoscaling/v2/namespaces/apps/horizontalpodautoscalers");
       assert.equal(unknown.status, 404);
       assert.deepEqual(unknown.json, {
         kind: "Status",
