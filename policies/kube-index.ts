@@ -27,7 +27,7 @@ import {
   typeKey,
   type PodTemplate,
 } from "./kube";
-import type { KubeObject } from "./model";
+import type { KubeObject } from "./kube-object";
 
 /** Label and annotation conventions of docs/architecture.md that the rotation rules rely on. */
 export const COMPONENT_LABEL = "app.kubernetes.io/component";

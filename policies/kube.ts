@@ -1,4 +1,4 @@
-import type { FieldPath, KubeObject } from "./model";
+import type { FieldPath, KubeObject } from "./kube-object";
 import { selectorMatches as labelSelectorMatches, type LabelSelectorRequirement } from "../recycler/types";
 
 /**
