@@ -7,7 +7,7 @@ import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { RecyclerBundle } from "../recycler/bundle";
 import { recyclerRoleRules } from "../recycler/rbac";
 import { objectLabels } from "./labels";
-import type { RotationSpec } from "./rotation";
+import type { RotationSpec } from "./rotation-spec";
 import { shortestPeriodMs } from "./schedule";
 
 /** A recycler: which Deployment it rotates, how, and what its own objects are called. */
