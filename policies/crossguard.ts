@@ -1,10 +1,9 @@
-import {
-  UnknownValueError,
-  type Policies,
-  type PolicyConfigSchema,
-  type ReportViolation,
-  type ResourceValidationPolicy,
-  type StackValidationPolicy,
+import type {
+  Policies,
+  PolicyConfigSchema,
+  ReportViolation,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
 } from "@pulumi/policy";
 import { configSchemaFor, settingsFor, type ResolvedConfig } from "./config";
 import { evaluate } from "./engine";
@@ -14,7 +13,7 @@ import { RULES } from "./rules";
 
 /**
  * The rule catalog as CrossGuard policies, without constructing a `PolicyPack` (that starts a gRPC server, so
- * only `pack.ts` does it). Rules that look at one object become resource policies (run on each resource's
+ * only policy-pack/index.ts does it). Rules that look at one object become resource policies (run on each resource's
  * inputs before it is created or updated); rules that relate objects become stack policies (run on every
  * resource's outputs at the end of a preview or update). Both adapt Pulumi's `type` token and `props` into the
  * plain Kubernetes objects the rules take, and report each finding through `reportViolation` as
@@ -35,6 +34,16 @@ export interface AdaptedResource {
   readonly urn: string;
   readonly incomplete: boolean;
 }
+
+/**
+ * CrossGuard's error for a value unknown during a preview, from the module that defines it: the package's index
+ * also loads its policy server and gRPC, which importing policies must not (test/policies/import-side-effects).
+ * The package ships no typings for it (proxy.d.ts is empty), so its type is declared here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { UnknownValueError } = require("@pulumi/policy/proxy") as {
+  UnknownValueError: new (...args: never[]) => Error;
+};
 
 /** Groups of `@pulumi/kubernetes` types that are not single Kubernetes objects (components, charts). */
 const NOT_OBJECTS = new Set(["yaml", "helm.sh", "kustomize"]);
