@@ -7,8 +7,9 @@ import type {
 } from "@pulumi/policy";
 import { configSchemaFor, settingsFor, type ResolvedConfig } from "./config";
 import { evaluate } from "./engine";
-import { describe, dict } from "./kube";
-import type { KubeObject, RatedFinding, Rule } from "./model";
+import { findingText } from "./finding-text";
+import { dict } from "./kube";
+import type { Finding, KubeObject, Rule } from "./model";
 import { RULES } from "./rules";
 
 /**
@@ -116,10 +117,8 @@ function copyKnown(value: unknown, path: string, unknown: string[]): unknown {
   return out;
 }
 
-/** The text passed to `reportViolation`: the object, what is wrong and the fix. */
-export function violationMessage(finding: RatedFinding): string {
-  return `${describe(finding.object)}: ${finding.message} Fix: ${finding.fix}`;
-}
+/** The text passed to `reportViolation`: the object, what is wrong and the fix, as `rotor check`'s SARIF says it. */
+export const violationMessage: (finding: Finding) => string = findingText;
 
 /** Rule settings come from the policy's config (`--policy-pack-config`); levels are the engine's business. */
 function configFrom(rule: Rule, given: object): ResolvedConfig {

@@ -25,6 +25,7 @@ export {
 } from "./config";
 export { WAIVER_PREFIX, waiverReason } from "./waivers";
 export { adaptResource, kubeTypeOf, rotorPolicies, violationMessage } from "./crossguard";
+export { findingStatement, findingText } from "./finding-text";
 export {
   checkSources,
   FAIL_LEVELS,
