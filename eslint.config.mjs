@@ -34,9 +34,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: "(^|/)policies$",
+              regex: "(^|/)policy-pack(/|$)",
               message:
-                "policies/package.json points at the policy pack's entry, which starts a gRPC server; import policies/index instead.",
+                "policy-pack/ is the policy pack's entry: importing it starts the gRPC server. Import policies/crossguard (rotorPolicies) instead.",
             },
           ],
         },

@@ -16,7 +16,7 @@ import {
 } from "../contract/labels";
 import { recyclerRoleRules } from "../contract/rbac";
 import type { RecyclerBundle } from "../recycler/bundle";
-import type { RotationSpec } from "./rotation";
+import type { RotationSpec } from "./rotation-spec";
 import { shortestPeriodMs } from "./schedule";
 
 /** A recycler: which Deployment it rotates, how, and what its own objects are called. */

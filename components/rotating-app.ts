@@ -59,6 +59,7 @@ export interface ProbeArgs {
 export interface DisruptionBudgetArgs {
   /** @default 1 */
   readonly maxUnavailable?: pulumi.Input<number>;
+  /** Instead of maxUnavailable: the pods that must stay available. @default unset (maxUnavailable applies) */
   readonly minAvailable?: pulumi.Input<number>;
 }
 
@@ -108,6 +109,7 @@ export interface RotatingAppArgs {
   /**
    * Scale with a HorizontalPodAutoscaler, which then owns the replica count: the Deployment is declared without
    * spec.replicas. Plain (its fields may be Outputs) because it decides whether the autoscaler exists.
+   * @default none: a fixed replica count
    */
   readonly autoscaling?: AutoscalingArgs;
   /** Container ports; the Service exposes each one. */
@@ -121,6 +123,7 @@ export interface RotatingAppArgs {
   readonly readinessProbe?: pulumi.Input<ProbeArgs>;
   /** @default none: a wrong liveness probe restarts healthy pods */
   readonly livenessProbe?: pulumi.Input<ProbeArgs>;
+  /** Holds off the other probes until the app has started. @default none */
   readonly startupProbe?: pulumi.Input<ProbeArgs>;
   /** Seconds a new pod must stay Ready before it counts as available. @default 10 */
   readonly minReadySeconds?: pulumi.Input<number>;
@@ -136,6 +139,7 @@ export interface RotatingAppArgs {
   readonly disruptionBudget?: pulumi.Input<DisruptionBudgetArgs>;
   /** AlwaysAllow lets a stuck, unready pod be replaced. @default "AlwaysAllow" */
   readonly unhealthyPodEvictionPolicy?: pulumi.Input<"AlwaysAllow" | "IfHealthyBudget">;
+  /** Spread of the pods over nodes and zones. @default { nodes: "ScheduleAnyway", zones: "ScheduleAnyway" } */
   readonly topologySpread?: pulumi.Input<TopologySpreadArgs>;
   readonly securityContext?: pulumi.Input<SecurityContextArgs>;
   /** @default the namespace's default ServiceAccount, with no token mounted */
@@ -144,8 +148,9 @@ export interface RotatingAppArgs {
   readonly automountServiceAccountToken?: pulumi.Input<boolean>;
   /** @default "ClusterIP" */
   readonly serviceType?: pulumi.Input<"ClusterIP" | "NodePort" | "LoadBalancer">;
-  /** Extra labels on every object (never in selectors). */
+  /** Extra labels on every object (never in selectors). @default {} */
   readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Extra annotations on the pod template. @default {} */
   readonly podAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Rotation settings for the PodRecycler. */
   readonly rotation?: RotationArgs;

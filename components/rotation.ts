@@ -1,4 +1,5 @@
 import type { RotationInput } from "./app-schema";
+import type { RotationSpec } from "./rotation-spec";
 import { plural, show, type Problem } from "./problems";
 import { checkSchedule, describeSchedule, profileSchedule } from "./schedule";
 import { DURATION_RULE, describeDuration, formatDuration, parseDuration } from "../contract/duration";
@@ -12,24 +13,7 @@ const MAX_MAX_AGE_MS = parseDuration(DEFAULT_MAX_POD_AGE)!;
 /** The Node.js image the recycler runs in: official, pinned by version, with a non-root `node` user (UID 1000). */
 export const DEFAULT_RECYCLER_IMAGE = "docker.io/library/node:24.11.1-alpine3.22";
 
-/** Rotation settings with every default applied and every duration parsed. */
-export interface RotationSpec {
-  readonly enabled: boolean;
-  readonly maxAge: string;
-  readonly maxAgeMs: number;
-  readonly jitter: string;
-  readonly jitterMs: number;
-  readonly schedule: string;
-  readonly timeZone: string;
-  readonly windows: readonly string[];
-  readonly maxRotationsPerRun: number;
-  readonly strategy: "evict" | "restart";
-  readonly readyTimeout: string;
-  readonly readyTimeoutMs: number;
-  readonly dryRun: boolean;
-  readonly suspend: boolean;
-  readonly image: string;
-}
+export type { RotationSpec } from "./rotation-spec";
 
 /** What the app around the recycler tells the rotation checks; a standalone recycler may not know `replicas`. */
 export interface RotationContext {

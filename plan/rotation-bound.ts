@@ -3,7 +3,7 @@
  * "max pod lifetime" of `rotor demo` and the stack's `maxPodLifetime` output.
  */
 import { recyclerStartingDeadlineSeconds } from "../components/recycler-manifests";
-import type { RotationSpec } from "../components/rotation";
+import type { RotationSpec } from "../components/rotation-spec";
 import { parseWindow, type Window } from "../contract/window";
 import { lifetimeBound } from "./lifetime-bound";
 import { scheduledRuns, type RunModel } from "./usable-runs";

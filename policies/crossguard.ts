@@ -1,20 +1,21 @@
-import {
-  UnknownValueError,
-  type Policies,
-  type PolicyConfigSchema,
-  type ReportViolation,
-  type ResourceValidationPolicy,
-  type StackValidationPolicy,
+import type {
+  Policies,
+  PolicyConfigSchema,
+  ReportViolation,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
 } from "@pulumi/policy";
 import { configSchemaFor, settingsFor, type ResolvedConfig } from "./config";
 import { evaluate } from "./engine";
-import { describe, dict } from "./kube";
-import type { KubeObject, RatedFinding, Rule } from "./model";
+import { findingText } from "./finding-text";
+import { KubeIndex } from "./kube-index";
+import { dict } from "./kube";
+import type { Finding, KubeObject, Rule } from "./model";
 import { RULES } from "./rules";
 
 /**
  * The rule catalog as CrossGuard policies, without constructing a `PolicyPack` (that starts a gRPC server, so
- * only `pack.ts` does it). Rules that look at one object become resource policies (run on each resource's
+ * only policy-pack/index.ts does it). Rules that look at one object become resource policies (run on each resource's
  * inputs before it is created or updated); rules that relate objects become stack policies (run on every
  * resource's outputs at the end of a preview or update). Both adapt Pulumi's `type` token and `props` into the
  * plain Kubernetes objects the rules take, and report each finding through `reportViolation` as
@@ -35,6 +36,16 @@ export interface AdaptedResource {
   readonly urn: string;
   readonly incomplete: boolean;
 }
+
+/**
+ * CrossGuard's error for a value unknown during a preview, from the module that defines it: the package's index
+ * also loads its policy server and gRPC, which importing policies must not (test/policies/import-side-effects).
+ * The package ships no typings for it (proxy.d.ts is empty), so its type is declared here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { UnknownValueError } = require("@pulumi/policy/proxy") as {
+  UnknownValueError: new (...args: never[]) => Error;
+};
 
 /** Groups of `@pulumi/kubernetes` types that are not single Kubernetes objects (components, charts). */
 const NOT_OBJECTS = new Set(["yaml", "helm.sh", "kustomize"]);
@@ -107,10 +118,8 @@ function copyKnown(value: unknown, path: string, unknown: string[]): unknown {
   return out;
 }
 
-/** The text passed to `reportViolation`: the object, what is wrong and the fix. */
-export function violationMessage(finding: RatedFinding): string {
-  return `${describe(finding.object)}: ${finding.message} Fix: ${finding.fix}`;
-}
+/** The text passed to `reportViolation`: the object, what is wrong and the fix, as `rotor check`'s SARIF says it. */
+export const violationMessage: (finding: Finding) => string = findingText;
 
 /** Rule settings come from the policy's config (`--policy-pack-config`); levels are the engine's business. */
 function configFrom(rule: Rule, given: object): ResolvedConfig {
@@ -124,18 +133,9 @@ function configFrom(rule: Rule, given: object): ResolvedConfig {
  * Evaluates one rule over adapted resources and reports what is not waived. Findings on objects with unknown
  * values are skipped: they are checked again, with every value known, when `pulumi up` runs the policies.
  */
-function run(
-  rule: Rule,
-  resources: readonly AdaptedResource[],
-  given: object,
-  report: ReportViolation,
-  withUrn: boolean,
-): void {
-  const byObject = new Map(resources.map((r) => [r.object, r]));
-  const findings = evaluate(
-    resources.map((r) => r.object),
-    { rules: [rule], config: configFrom(rule, given) },
-  );
+function run(rule: Rule, view: AdaptedStack, given: object, report: ReportViolation, withUrn: boolean): void {
+  const byObject = new Map(view.resources.map((r) => [r.object, r]));
+  const findings = evaluate(view.index, { rules: [rule], config: configFrom(rule, given) });
   for (const finding of findings) {
     const resource = byObject.get(finding.object);
     if (finding.waivedBecause !== undefined || !resource || resource.incomplete) continue;
@@ -163,23 +163,68 @@ export function resourcePolicy(rule: Rule): ResourceValidationPolicy {
     ...common(rule),
     validateResource: (args, reportViolation) => {
       const adapted = adaptResource(args);
-      if (adapted) run(rule, [adapted], args.getConfig(), reportViolation, false);
+      if (adapted) run(rule, adaptedStack([adapted]), args.getConfig(), reportViolation, false);
     },
   };
 }
 
-/** A stack policy for a rule that relates objects. */
-export function stackPolicy(rule: Rule): StackValidationPolicy {
+/** Adapted resources and the index the rules read them through. */
+interface AdaptedStack {
+  readonly resources: readonly AdaptedResource[];
+  readonly index: KubeIndex;
+}
+
+function adaptedStack(resources: readonly AdaptedResource[]): AdaptedStack {
+  return { resources, index: new KubeIndex(resources.map((r) => r.object)) };
+}
+
+/**
+ * The stack as the stack policies of one pack see it. The engine calls every stack policy in turn with the same
+ * resources (each call with its own copies), so the first call builds the index, and the others reuse it while
+ * the resources they are given are equal to the first's: one `KubeIndex` per AnalyzeStack, its lookups
+ * (workloads, selectors, budgets) built once for every rule, as `rotor check` does. Another stack, or the same
+ * stack after an update, differs in some value and gets its own.
+ */
+export function stackView(): (resources: readonly PulumiResourceLike[]) => AdaptedStack {
+  let last: AdaptedStack | undefined;
+  return (resources) => {
+    const adapted = resources.map(adaptResource).filter((r): r is AdaptedResource => r !== undefined);
+    if (!last || !sameData(adapted, last.resources)) last = adaptedStack(adapted);
+    return last;
+  };
+}
+
+/**
+ * Whether two values copied from resource props (plain objects, arrays, primitives) are equal. Written out
+ * rather than `util.isDeepStrictEqual`, which also weighs prototypes and symbols and took three times as long on
+ * a 10,000-object stack, once per stack policy.
+ */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameData(item, b[i]));
+  }
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  return keys.every((key) => Object.hasOwn(y, key) && sameData(x[key], y[key]));
+}
+
+/** A stack policy for a rule that relates objects; `view` is shared by the stack policies of one pack. */
+export function stackPolicy(rule: Rule, view = stackView()): StackValidationPolicy {
   return {
     ...common(rule),
     validateStack: (args, reportViolation) => {
-      const adapted = args.resources.map(adaptResource).filter((r): r is AdaptedResource => r !== undefined);
-      run(rule, adapted, args.getConfig(), reportViolation, true);
+      run(rule, view(args.resources), args.getConfig(), reportViolation, true);
     },
   };
 }
 
-/** Every rule of the catalog as a CrossGuard policy, in catalog order. */
+/** Every rule of the catalog as a CrossGuard policy, in catalog order; the stack policies share one view. */
 export function rotorPolicies(rules: readonly Rule[] = RULES): Policies {
-  return rules.map((rule) => (rule.scope === "object" ? resourcePolicy(rule) : stackPolicy(rule)));
+  const view = stackView();
+  return rules.map((rule) => (rule.scope === "object" ? resourcePolicy(rule) : stackPolicy(rule, view)));
 }

@@ -5,15 +5,16 @@ import { RULES } from "./rules";
 import { waiverReason } from "./waivers";
 
 /**
- * Runs rules over a set of objects: the one evaluation both front ends share. Each enabled rule checks the
+ * Runs rules over a set of objects (or their index): the one evaluation both front ends share. Each enabled rule checks the
  * whole set; every finding gets its rule's level and severity, and the waiver reason when its object waives it.
  */
 export function evaluate(
-  objects: readonly KubeObject[],
+  objects: readonly KubeObject[] | KubeIndex,
   options: { readonly rules?: readonly Rule[]; readonly config?: ResolvedConfig } = {},
 ): RatedFinding[] {
   const config = options.config ?? DEFAULT_CONFIG;
-  const index = new KubeIndex(objects);
+  // A caller that evaluates the same objects several times (CrossGuard's stack policies) passes their index.
+  const index = objects instanceof KubeIndex ? objects : new KubeIndex(objects);
   const out: RatedFinding[] = [];
   for (const rule of options.rules ?? RULES) {
     const level = config.levelOf(rule);

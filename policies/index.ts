@@ -1,7 +1,7 @@
 /**
  * rotor's rule catalog: pure rules over Kubernetes objects, the engine that runs them with configuration and
- * waivers, the CrossGuard adapter, and what `rotor check` builds on. Never import `pack.ts` from here: it
- * starts the policy pack's gRPC server.
+ * waivers, the CrossGuard adapter, and what `rotor check` builds on. The policy pack's entry, which starts
+ * its gRPC server, is policy-pack/index.ts; nothing here imports it.
  */
 export type {
   EnforcementLevel,
@@ -26,6 +26,7 @@ export {
 export { waiverReason } from "./waivers";
 export { WAIVER_PREFIX } from "../contract/annotations";
 export { adaptResource, kubeTypeOf, rotorPolicies, violationMessage } from "./crossguard";
+export { findingStatement, findingText } from "./finding-text";
 export {
   checkSources,
   FAIL_LEVELS,

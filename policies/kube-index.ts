@@ -27,7 +27,7 @@ import {
   typeKey,
   type PodTemplate,
 } from "./kube";
-import type { KubeObject } from "./model";
+import type { KubeObject } from "./kube-object";
 import { TARGET_ANNOTATION } from "../contract/annotations";
 import { COMPONENT_LABEL, RECYCLER_COMPONENT } from "../contract/labels";
 

@@ -2,7 +2,7 @@ import {
   selectorMatches as labelSelectorMatches,
   type LabelSelectorRequirement,
 } from "../contract/label-selector";
-import type { FieldPath, KubeObject } from "./model";
+import type { FieldPath, KubeObject } from "./kube-object";
 
 /**
  * Typed, defensive reads of Kubernetes objects and the bits of Kubernetes semantics rules need: label selectors,

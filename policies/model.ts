@@ -4,16 +4,10 @@
  * has the type the Kubernetes API gives it; rules read through the typed getters in `kube.ts`.
  */
 
-/** A Kubernetes object as parsed from YAML or JSON, or adapted from a Pulumi resource. */
-export interface KubeObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata?: unknown;
-  readonly [field: string]: unknown;
-}
+import type { KubeIndex } from "./kube-index";
+import type { FieldPath, KubeObject } from "./kube-object";
 
-/** A path into an object, like `["spec", "template", "spec", "containers", 0, "readinessProbe"]`. */
-export type FieldPath = readonly (string | number)[];
+export type { FieldPath, KubeObject } from "./kube-object";
 
 /** How serious a finding is; the same scale as CrossGuard's `severity`. */
 export type Severity = "low" | "medium" | "high" | "critical";
@@ -69,7 +63,7 @@ export type SettingValues = Readonly<Record<string, number | boolean | string>>;
 
 /** What a rule sees: the objects to check and its settings. */
 export interface RuleContext {
-  readonly index: import("./kube-index").KubeIndex;
+  readonly index: KubeIndex;
   readonly settings: SettingValues;
 }
 

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type * as Sarif from "sarif";
 import { WAIVER_PREFIX } from "../contract/annotations";
-import { describe, nameOf, namespaceOf, showPath } from "./kube";
+import { findingStatement, findingText } from "./finding-text";
+import { nameOf, namespaceOf, showPath } from "./kube";
 import type { Rule, Severity } from "./model";
 import type { CheckResult, LocatedFinding } from "./run-check";
 import type { InputProblem } from "./sources";
@@ -37,7 +38,7 @@ export function formatText(result: CheckResult): string {
   const lines: string[] = [];
   const active = result.findings.filter((f) => f.waivedBecause === undefined);
   for (const f of active) {
-    lines.push(`${where(f.location)}: ${f.level} ${f.ruleId}: ${describe(f.object)}: ${f.message}`);
+    lines.push(`${where(f.location)}: ${f.level} ${f.ruleId}: ${findingStatement(f)}`);
     lines.push(`  fix: ${f.fix}`);
   }
   lines.push(summary(result));
@@ -205,7 +206,7 @@ export function formatSarif(result: CheckResult, toolVersion: string): string {
       ruleId: f.ruleId,
       ruleIndex: ruleIndex.get(f.ruleId),
       level: f.level === "mandatory" ? "error" : "warning",
-      message: { text: `${describe(f.object)}: ${f.message} Fix: ${f.fix}` },
+      message: { text: findingText(f) },
       locations: [
         {
           ...(f.location

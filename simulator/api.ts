@@ -6,8 +6,9 @@
  */
 import { parse as parseYaml } from "yaml";
 import { admit, validateEventsV1 } from "./admission";
-import { PODS, type Cluster } from "./cluster";
+import type { Cluster } from "./cluster";
 import { evictPod, type EvictionResult } from "./eviction";
+import { PODS } from "./keys";
 import { jsonEqual } from "./objects";
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patch";
 import { apiVersionOf, groupResource, type RequestInfo, type ResourceType } from "./resources";

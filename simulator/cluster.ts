@@ -5,11 +5,13 @@
  * monitor. Controllers react to store changes through delayed, de-duplicated work queues, as upstream's do.
  */
 import type { SimClock, TimerHandle } from "./clock";
+import type { Cause, ClusterContext } from "./context";
 import { DeploymentController } from "./deployment-controller";
 import { DisruptionController } from "./disruption-controller";
 import { FaultInjector, type FaultPlan } from "./faults";
 import { Kubelet, type PodLifecycle } from "./kubelet";
-import { AvailabilityMonitor, type Cause } from "./monitor";
+import { DEPLOYMENTS, PDBS, PODS, REPLICASETS } from "./keys";
+import { AvailabilityMonitor } from "./monitor";
 import { controllerOf, isTerminating } from "./objects";
 import { RandomStreams, SAFE_ALPHABET } from "./random";
 import { ReplicaSetController } from "./replicaset-controller";
@@ -19,14 +21,6 @@ import * as status from "./status";
 import { Store, type StoreEvent, type WatchHistoryOptions } from "./store";
 import type { CoreEvent, Deployment, KubeObject, Pod, PodDisruptionBudget, ReplicaSet } from "./types";
 import { clone, formatMicroTime, formatTime } from "./types";
-
-/** Store keys of the resource types the controllers use. */
-export const PODS = "pods";
-export const DEPLOYMENTS = "apps/deployments";
-export const REPLICASETS = "apps/replicasets";
-export const PDBS = "policy/poddisruptionbudgets";
-export const LEASES = "coordination.k8s.io/leases";
-export const EVENTS = "events";
 
 /** Tunables of the cluster. */
 export interface ClusterOptions {
@@ -79,7 +73,7 @@ const split = (key: string): [string, string] => {
 };
 
 /** The simulated cluster. */
-export class Cluster {
+export class Cluster implements ClusterContext {
   readonly store: Store;
   readonly random: RandomStreams;
   readonly faults: FaultInjector;
@@ -109,7 +103,7 @@ export class Cluster {
     this.faults = new FaultInjector(options.faults, this.random, this.startMs);
     this.store = new Store(() => clock.now(), options.watchHistory);
     this.monitor = new AvailabilityMonitor(this);
-    this.kubelet = new Kubelet(this);
+    this.kubelet = new Kubelet(this, options.nodes);
     this.deployments = new DeploymentController(this);
     this.replicaSets = new ReplicaSetController(this);
     this.disruption = new DisruptionController(this);

@@ -5,7 +5,8 @@
  * revision history cleanup, and status with the Available and Progressing conditions, including
  * ProgressDeadlineExceeded.
  */
-import { DEPLOYMENTS, PODS, REPLICASETS, type Cluster } from "./cluster";
+import type { ClusterContext } from "./context";
+import { DEPLOYMENTS, PODS, REPLICASETS } from "./keys";
 import {
   controllerOf,
   controllerRef,
@@ -113,7 +114,12 @@ function removeCondition(status: DeploymentStatus, type: string): void {
 
 /** The Deployment controller. */
 export class DeploymentController {
-  constructor(private readonly cluster: Cluster) {}
+  constructor(
+    private readonly cluster: Pick<
+      ClusterContext,
+      "store" | "now" | "withCause" | "createObject" | "recordEvent" | "enqueueDeployment"
+    >,
+  ) {}
 
   private condition(type: string, status: Condition["status"], reason: string, message: string): Condition {
     const now = formatTime(this.cluster.now());

@@ -7,7 +7,8 @@
  * `disruptionsAllowed` is `currentHealthy - desiredHealthy` when positive and some pods are expected.
  * It runs a configurable delay after each change, as the real controller lags behind evictions.
  */
-import { DEPLOYMENTS, PDBS, PODS, REPLICASETS, type Cluster } from "./cluster";
+import type { ClusterContext } from "./context";
+import { DEPLOYMENTS, PDBS, PODS, REPLICASETS } from "./keys";
 import { controllerOf, isPodReady, jsonEqual, scaledValue } from "./objects";
 import type {
   Condition,
@@ -68,7 +69,12 @@ export function setStatusCondition(
 
 /** The disruption controller. */
 export class DisruptionController {
-  constructor(private readonly cluster: Cluster) {}
+  constructor(
+    private readonly cluster: Pick<
+      ClusterContext,
+      "store" | "now" | "withCause" | "recordEvent" | "enqueuePdb" | "pdbSelects"
+    >,
+  ) {}
 
   sync(namespace: string, name: string): void {
     const cluster = this.cluster;

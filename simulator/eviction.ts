@@ -11,7 +11,8 @@
  *   one and the pod is recorded in disruptedPods before it is deleted gracefully;
  * - success is 201 with a Success Status. Dry-run checks everything and changes nothing.
  */
-import { PDBS, PODS, type Cluster } from "./cluster";
+import type { Cluster } from "./cluster";
+import { PDBS, PODS } from "./keys";
 import { updateDisruptionAllowedCondition } from "./disruption-controller";
 import { isPodReady } from "./objects";
 import * as status from "./status";

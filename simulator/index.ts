@@ -23,7 +23,8 @@ export type {
 } from "./faults";
 export type { PodLifecycle } from "./kubelet";
 export type { Principal } from "./rbac";
-export type { Violation, Cause } from "./monitor";
+export type { Cause } from "./context";
+export type { Violation } from "./monitor";
 export type { RequestRecord, EvictionRecord, DenialRecord } from "./server";
 export type { KubeconfigOptions } from "./kubeconfig";
 export type { WatchHistoryOptions } from "./store";

@@ -5,7 +5,8 @@
  * turn unready some time after Ready. Pods seeded as Running are left alone until they are deleted.
  */
 import type { TimerHandle } from "./clock";
-import { PODS, type Cluster } from "./cluster";
+import type { ClusterContext } from "./context";
+import { PODS } from "./keys";
 import { fnv1a32 } from "./random";
 import type { StoreEvent } from "./store";
 import type { Condition, ContainerStatus, Pod } from "./types";
@@ -109,13 +110,26 @@ interface PodState {
   removalGrace?: number;
 }
 
+/** What the scheduler and kubelets use of the cluster. */
+export interface KubeletContext extends Pick<
+  ClusterContext,
+  "store" | "clock" | "faults" | "now" | "withCause" | "deploymentOfPod"
+> {
+  /** The lifecycle of a pod: its Deployment's, or the default. */
+  lifecycleOf(pod: Pod): Required<PodLifecycle>;
+}
+
 /** The scheduler plus kubelets. */
 export class Kubelet {
   private readonly pods = new Map<string, PodState>();
   private bound = 0;
   private readonly newPods = new Map<string, number>();
 
-  constructor(private readonly cluster: Cluster) {}
+  constructor(
+    private readonly cluster: KubeletContext,
+    /** The nodes pods are bound to, in turn. */
+    private readonly nodes: readonly string[],
+  ) {}
 
   /** Stops every pending lifecycle step. */
   close(): void {
@@ -173,7 +187,7 @@ export class Kubelet {
       this.newPods.set(key, ordinal);
       faults = cluster.faults.podFaults(namespace, deployment.metadata.name!, ordinal, cluster.now());
     }
-    const nodes = cluster.options.nodes;
+    const nodes = this.nodes;
     const node = nodes[this.bound++ % nodes.length];
     const podIP = `10.244.${Math.floor(this.bound / 250) % 250}.${(this.bound % 250) + 2}`;
     const scheduledMs = cluster.now();

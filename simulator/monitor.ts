@@ -5,19 +5,12 @@
  * minimum ever seen, every violation with its time and the change that caused it, and how many rotations
  * (voluntary pod deletions through the API whose replacement is not Ready yet) overlapped at most.
  */
-import { DEPLOYMENTS, PDBS, PODS, type Cluster } from "./cluster";
+import type { Cause, ClusterContext } from "./context";
+import { DEPLOYMENTS, PDBS, PODS } from "./keys";
 import { controllerOf, isPodReady, scaledValue } from "./objects";
 import type { StoreEvent } from "./store";
 import type { Deployment, Pod, PodDisruptionBudget, ReplicaSet } from "./types";
 import { formatTime } from "./types";
-
-/** What a change is part of. */
-export interface Cause {
-  /** e.g. `create pods/eviction web-7d4b9-abcde by system:serviceaccount:apps:web-recycler`. */
-  readonly text: string;
-  /** True for deliberate disruptions (API clients, rollouts); false for faults, scaling, kubelets. */
-  readonly voluntary: boolean;
-}
 
 /** A time when Ready pods were below the PDB's floor. */
 export interface Violation {
@@ -63,7 +56,9 @@ export class AvailabilityMonitor {
   readonly violations: Violation[] = [];
   private readonly watched = new Map<string, DeploymentWatch>();
 
-  constructor(private readonly cluster: Cluster) {}
+  constructor(
+    private readonly cluster: Pick<ClusterContext, "store" | "now" | "pdbSelects" | "deploymentOfPod">,
+  ) {}
 
   /** The lowest number of Ready, non-terminating pods seen for a Deployment covered by a PDB. */
   minReady(namespace: string, deployment: string): number | undefined {

@@ -4,7 +4,8 @@
  * order (unscheduled, pending, not ready, lower deletion cost, ready for less time, more restarts, newer;
  * times compared in log2 buckets as with LogarithmicScaleDown), and reports status. Orphans are not adopted.
  */
-import { PODS, REPLICASETS, type Cluster } from "./cluster";
+import type { ClusterContext } from "./context";
+import { PODS, REPLICASETS } from "./keys";
 import {
   controllerOf,
   controllerRef,
@@ -62,7 +63,12 @@ export function deleteFirst(a: Pod, b: Pod, now: number): boolean {
 
 /** The ReplicaSet controller. */
 export class ReplicaSetController {
-  constructor(private readonly cluster: Cluster) {}
+  constructor(
+    private readonly cluster: Pick<
+      ClusterContext,
+      "store" | "now" | "withCause" | "createObject" | "deletePod" | "recordEvent" | "enqueueReplicaSet"
+    >,
+  ) {}
 
   private podsOf(rs: ReplicaSet): Pod[] {
     return (this.cluster.store.list(PODS, rs.metadata.namespace) as Pod[]).filter(

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { admit } from "./admission";
 import { VirtualClock, type SimClock } from "./clock";
-import { Cluster, DEPLOYMENTS, EVENTS, LEASES, PDBS, PODS, REPLICASETS } from "./cluster";
+import { Cluster } from "./cluster";
 import {
   POD_TEMPLATE_HASH,
   REVISION,
@@ -18,6 +18,7 @@ import {
 } from "./deployment-controller";
 import type { FaultPlan, FaultRecord } from "./faults";
 import { containerStatuses, podConditions, setReady, type PodLifecycle } from "./kubelet";
+import { DEPLOYMENTS, EVENTS, LEASES, PDBS, PODS, REPLICASETS } from "./keys";
 import { kubeconfigYaml, type KubeconfigOptions } from "./kubeconfig";
 import type { AvailabilityMonitor } from "./monitor";
 import { controllerRef } from "./objects";

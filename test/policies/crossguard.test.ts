@@ -5,15 +5,23 @@ import {
   type ResourceValidationPolicy,
   type StackValidationPolicy,
 } from "@pulumi/policy";
-import { adaptResource, kubeTypeOf, rotorPolicies, violationMessage } from "../../policies/crossguard";
+import {
+  adaptResource,
+  kubeTypeOf,
+  rotorPolicies,
+  stackPolicy,
+  violationMessage,
+} from "../../policies/crossguard";
 import { evaluate } from "../../policies/engine";
-import type { KubeObject } from "../../policies/model";
+import type { KubeIndex } from "../../policies/kube-index";
+import type { KubeObject, Rule } from "../../policies/model";
 import { RULES } from "../../policies/rules";
 import { objects } from "./helpers";
 import {
   resourceFor,
   runResourcePolicies,
   runStackPolicies,
+  stackArgs,
   urnFor,
   type FakeResource,
   type Violation,
@@ -281,5 +289,105 @@ describe("CrossGuard pack", () => {
     const minReplicas = resourcePolicies.filter((p) => p.name === "deployment-min-replicas");
     assert.deepEqual(await runResourcePolicies(minReplicas, [unknownNamespace]), []);
     assert.equal((await runResourcePolicies(minReplicas, [unknownStatus])).length, 1);
+  });
+});
+
+describe("stack policies share one KubeIndex per AnalyzeStack", () => {
+  /** A stack rule that records the index it is given and the replicas of the Deployment it finds there. */
+  function spy(id: string, seen: { index: KubeIndex; replicas: unknown }[]): Rule {
+    return {
+      id,
+      description: "records what it sees",
+      severity: "low",
+      rationale: "a test",
+      remediation: "none",
+      scope: "stack",
+      tags: [],
+      defaultLevel: "advisory",
+      settings: {},
+      check: ({ index }) => {
+        const deployment = index.ofType("apps/Deployment")[0] as
+          { spec?: { replicas?: unknown } } | undefined;
+        seen.push({ index, replicas: deployment?.spec?.replicas });
+        return [];
+      },
+    };
+  }
+  const deployment = (replicas: number): KubeObject => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "shop" },
+    spec: { replicas },
+  });
+  const service: KubeObject = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "web", namespace: "shop" },
+    spec: { selector: { app: "web" } },
+  };
+
+  /** One AnalyzeStack as the engine runs it: every stack policy in turn, each with its own copy of the resources. */
+  async function analyzeStack(stack: readonly StackValidationPolicy[], objects: readonly KubeObject[]) {
+    const resources = [...NON_KUBERNETES, ...objects.map(resourceFor)];
+    for (const policy of stack)
+      await policy.validateStack(
+        stackArgs(resources.map((r) => ({ ...r, props: structuredClone(r.props) }))),
+        () => assert.fail("the spies report nothing"),
+      );
+  }
+
+  test("builds the index once for all stack policies, and again only when the stack changes", async () => {
+    const seen: { index: KubeIndex; replicas: unknown }[] = [];
+    const stack = rotorPolicies([spy("a", seen), spy("b", seen), spy("c", seen)]).filter(
+      (p): p is StackValidationPolicy => "validateStack" in p,
+    );
+    assert.equal(stack.length, 3);
+
+    await analyzeStack(stack, [deployment(3), service]);
+    assert.equal(seen.length, 3);
+    assert.equal(new Set(seen.map((s) => s.index)).size, 1);
+    assert.equal(seen[0].index.objects.length, 2);
+
+    // The same stack again (a second preview): equal resources, the same index.
+    await analyzeStack(stack, [deployment(3), service]);
+    assert.equal(new Set(seen.map((s) => s.index)).size, 1);
+
+    // One value changed (the stack after an update): a new index, and every rule sees the new value.
+    await analyzeStack(stack, [deployment(1), service]);
+    assert.equal(new Set(seen.map((s) => s.index)).size, 2);
+    assert.deepEqual(
+      seen.map((s) => s.replicas),
+      [3, 3, 3, 3, 3, 3, 1, 1, 1],
+    );
+    assert.notEqual(seen[6].index, seen[5].index);
+    assert.equal(new Set(seen.slice(6).map((s) => s.index)).size, 1);
+  });
+
+  test("the catalog's stack policies build one index per AnalyzeStack and report what they did before", async () => {
+    const indexes: KubeIndex[] = [];
+    // Every catalog rule, recording the index it checks.
+    const watched = RULES.map((rule) => ({
+      ...rule,
+      check: (context: Parameters<Rule["check"]>[0]) => {
+        indexes.push(context.index);
+        return rule.check(context);
+      },
+    }));
+    const stack = rotorPolicies(watched).filter((p): p is StackValidationPolicy => "validateStack" in p);
+    assert.equal(stack.length, 8);
+    await analyzeStack(stack, objects("reference"));
+    assert.equal(indexes.length, 8);
+    assert.equal(new Set(indexes).size, 1);
+    // Findings are what each rule reports with an index of its own.
+    const broken = ["pdb-coverage", "readiness-services", "recycler-rbac", "services"].flatMap((f) =>
+      objects(f),
+    );
+    const shared = await runStackPolicies(stack, broken.map(resourceFor));
+    const separate = await runStackPolicies(
+      RULES.filter((r) => r.scope === "stack").map((r) => stackPolicy(r)),
+      broken.map(resourceFor),
+    );
+    assert.ok(shared.length > 0);
+    assert.deepEqual(shared, separate);
   });
 });

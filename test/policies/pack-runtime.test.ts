@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { KubeObject } from "../../policies/model";
@@ -9,13 +11,13 @@ import { objects } from "./helpers";
 import { resourceFor } from "./pulumi-args";
 
 /**
- * Starts policies/ the way `pulumi preview --policy-pack policies` does (the CLI's `pulumi-analyzer-policy`
+ * Starts policy-pack/ the way `pulumi preview --policy-pack policy-pack` does (the CLI's `pulumi-analyzer-policy`
  * shim resolves `@pulumi/pulumi/cmd/run-policy-pack` from the pack directory and runs it there with the engine
  * address and "."), then talks to it over gRPC like the engine: GetAnalyzerInfo, Analyze and AnalyzeStack.
  * Only the Pulumi CLI itself is missing.
  */
 
-const policiesDir = join(__dirname, "..", "..", "policies");
+const packDir = join(__dirname, "..", "..", "policy-pack");
 const fromPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
 // The generated gRPC and protobuf modules are untyped JavaScript.
 /* eslint-disable @typescript-eslint/no-unsafe-return */
@@ -83,10 +85,11 @@ async function analyzeStack(all: readonly KubeObject[]): Promise<Diagnostic[]> {
   return diagnostics(await call("analyzeStack", request));
 }
 
+const runner = fromPulumi.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+
 before(async () => {
-  const runner = fromPulumi.resolve("@pulumi/pulumi/cmd/run-policy-pack");
   pack = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
-    cwd: policiesDir,
+    cwd: packDir,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
@@ -165,5 +168,47 @@ describe("policy pack under the policy runtime (gRPC, as the Pulumi engine calls
       found[1].message,
       /PodDisruptionBudget other\/lonely matches its labels, but a budget only covers pods in its own namespace\./,
     );
+  });
+});
+
+/** Runs `program` under the policy runtime from `cwd`, as the engine would run a pack there; its exit code and stderr. */
+function runUnderPolicyRuntime(
+  cwd: string,
+  program: string,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [runner, "127.0.0.1:0", program], {
+    cwd,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return hangGuard(
+    new Promise((resolve) => child.once("exit", (code) => resolve({ code, stderr }))),
+    `the policy runtime to compile ${program}`,
+    () => stderr,
+  );
+}
+
+describe("policy pack under the engine's TypeScript compiler", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rotor-pack-strict-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  // An unused local (noUnusedLocals) and an implicit any (strict): both pass a compiler without the project's options.
+  const probe = join(dir, "probe.ts");
+  writeFileSync(probe, "const unused = 1;\nexport function f(x) {\n  return x;\n}\n");
+
+  test("compiles with the project's strict options from policy-pack/tsconfig.json", async () => {
+    const { code, stderr } = await runUnderPolicyRuntime(packDir, probe);
+    assert.notEqual(code, 0, stderr);
+    const errors = stderr.match(/error TS\d+: .*/g) ?? [];
+    assert.deepEqual(errors, [
+      "error TS6133: 'unused' is declared but its value is never read.",
+      "error TS7006: Parameter 'x' implicitly has an 'any' type.",
+    ]);
+  });
+
+  test("without a tsconfig.json the same program compiles, so the pack's file is what makes it strict", async () => {
+    const { code, stderr } = await runUnderPolicyRuntime(dir, probe);
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, "");
   });
 });

@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import type * as Sarif from "sarif";
 import { resolveConfig } from "../../policies/config";
+import { violationMessage } from "../../policies/crossguard";
+import { findingStatement, findingText } from "../../policies/finding-text";
 import { formatSarif, formatText } from "../../policies/report";
 import { RULES } from "../../policies/rules";
 import { checkSources } from "../../policies/run-check";
@@ -153,5 +155,40 @@ describe("text report", () => {
       text,
       /\n3 objects in 2 files: \d+ findings \(\d+ mandatory, 0 advisory\), 1 waived\. Skipped 1 document that is not a Kubernetes object; 1 object of kinds rotor has no rules for: Widget \(example\.com\/v1\) ×1\.\n$/,
     );
+  });
+});
+
+describe("finding text", () => {
+  test("names the object, says what is wrong and gives the fix", () => {
+    const finding = {
+      ruleId: "deployment-min-replicas",
+      object: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "shop" } },
+      path: ["spec", "replicas"],
+      message: "spec.replicas is 1.",
+      fix: "Set spec.replicas to 2.",
+    };
+    assert.equal(findingStatement(finding), "Deployment shop/web: spec.replicas is 1.");
+    assert.equal(
+      findingText(finding),
+      "Deployment shop/web: spec.replicas is 1. Fix: Set spec.replicas to 2.",
+    );
+  });
+
+  test("is the same in CrossGuard's violations, rotor check's SARIF results and its text report", () => {
+    const result = checkSources([waivers]);
+    const active = result.findings.filter((f) => f.waivedBecause === undefined);
+    assert.ok(active.length > 0);
+    const sarif = JSON.parse(formatSarif(result, "1.2.3")) as Sarif.Log;
+    const texts = sarif.runs[0]
+      .results!.filter((r) => r.suppressions === undefined)
+      .map((r) => r.message.text);
+    assert.deepEqual(texts, active.map(findingText));
+    assert.deepEqual(active.map(violationMessage), active.map(findingText));
+    const lines = formatText(result).split("\n");
+    for (const f of active) {
+      const at = lines.findIndex((l) => l.endsWith(`${f.ruleId}: ${findingStatement(f)}`));
+      assert.notEqual(at, -1, findingStatement(f));
+      assert.equal(lines[at + 1], `  fix: ${f.fix}`);
+    }
   });
 });

@@ -10,7 +10,7 @@ import { runResourcePolicies, runStackPolicies, urnFor, type FakeResource } from
 /**
  * The stack program (index.ts) deploys what the policy pack demands: run it under Pulumi mocks for each
  * environment (test/fixtures/programs/stack.ts, in its own process), hand every registered resource to the
- * pack's policies as `pulumi preview --policy-pack policies` would, and expect zero violations.
+ * pack's policies as `pulumi preview --policy-pack policy-pack` would, and expect zero violations.
  */
 
 const root = join(__dirname, "..", "..");
