@@ -12,13 +12,13 @@ import {
   type YAMLError,
 } from "yaml";
 import { formatPath } from "../components/problems";
-import { parseDocumentFast, pathKey, splitDocuments, type Positions } from "../policies/fast-yaml";
+import { parseDocumentFast, pathKey, splitDocuments, type Positions } from "../source/fast-yaml";
 import { yamlDataProblem } from "../cli/user-error";
 
 /**
  * Parses the text of one catalog file into a plain value and a way to find where any field of it is written.
  * Linear in the size of the file, whatever its shape:
- * - Most catalogs are in the YAML subset `policies/fast-yaml.ts` reads line by line (several times faster than
+ * - Most catalogs are in the YAML subset `source/fast-yaml.ts` reads line by line (several times faster than
  *   a full parser, and positions are only worked out when a problem needs one).
  * - Everything else goes through the `yaml` library with `uniqueKeys` off, because its duplicate-key check
  *   compares every key of a mapping with every earlier one (100,000 apps: minutes); duplicates are found here

@@ -13,7 +13,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { resolveConfig, type ResolvedConfig } from "../policies/config";
 import { formatProblem, formatReport, summary, REPORT_FORMATS, type ReportFormat } from "../policies/report";
 import { suggest } from "../components/zod-problems";
-import { yaml } from "../policies/lazy-yaml";
+import { yaml } from "../source/lazy-yaml";
 import {
   checkSources,
   ENFORCEMENT_FAIL_LEVELS,

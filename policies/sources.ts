@@ -1,6 +1,6 @@
 import type { Document, LineCounter, Node, parseAllDocuments } from "yaml";
-import { yaml } from "./lazy-yaml";
-import { parseDocumentFast, pathKey, splitDocuments, type DocumentSlice, type Positions } from "./fast-yaml";
+import { yaml } from "../source/lazy-yaml";
+import { parseDocumentFast, pathKey, splitDocuments, type DocumentSlice, type Positions } from "../source/fast-yaml";
 import { KNOWN_TYPES, describe, isKubeObject, list, servedVersionsIfWrong, typeKey } from "./kube";
 import { yamlDataProblem } from "../cli/user-error";
 import type { FieldPath, KubeObject } from "./model";

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { parseAllDocuments, stringify } from "yaml";
-import { parseDocumentFast, pathKey, splitDocuments, type Positions } from "../../policies/fast-yaml";
-import { fixturePath } from "./helpers";
+import { parseDocumentFast, pathKey, splitDocuments, type Positions } from "../../source/fast-yaml";
+import { fixturePath } from "../policies/helpers";
 
 /** What the `yaml` library makes of each document: its value, or "error". */
 function reference(text: string): unknown[] {
