@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type * as Sarif from "sarif";
+import { formatSourceProblem, problemText, type SourceProblem } from "../source";
 import { describe, nameOf, namespaceOf, showPath } from "./kube";
 import type { Rule, Severity } from "./model";
 import type { CheckResult, LocatedFinding } from "./run-check";
-import type { InputProblem } from "./sources";
 import { WAIVER_PREFIX } from "./waivers";
 
 /** The three report formats of `rotor check`. */
@@ -25,8 +25,8 @@ function where(location: { file: string; line?: number; column?: number } | unde
 }
 
 /** Describes an input problem for stderr: `file:line:col: message`. */
-export function formatProblem(problem: InputProblem): string {
-  return `${where(problem)}: ${problem.message}`;
+export function formatProblem(problem: SourceProblem): string {
+  return formatSourceProblem(problem);
 }
 
 /**
@@ -122,7 +122,7 @@ export function formatJson(result: CheckResult, toolVersion: string): string {
       file: p.file,
       line: p.line,
       column: p.column,
-      message: p.message,
+      message: problemText(p),
     })),
   };
   return `${JSON.stringify(report, null, 2)}\n`;
@@ -250,7 +250,7 @@ export function formatSarif(result: CheckResult, toolVersion: string): string {
             executionSuccessful: result.problems.length === 0,
             toolExecutionNotifications: result.problems.map((p) => ({
               level: "error",
-              message: { text: p.message },
+              message: { text: problemText(p) },
               ...(p.line !== undefined
                 ? {
                     locations: [

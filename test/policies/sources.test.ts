@@ -88,4 +88,11 @@ describe("rotor check's reader: a byte-order mark", () => {
     assert.deepEqual(sources.locate(object, ["apiVersion"]), { file: "bom.yaml", line: 1, column: 1 });
     assert.deepEqual(sources.locate(object, ["metadata", "name"]), { file: "bom.yaml", line: 4, column: 3 });
   });
+
+  test("at the start of a JSON text is read past too", () => {
+    const json = JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "web" } });
+    const result = checkSources([{ name: "bom.json", text: `\ufeff${json}` }]);
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.objects, 1);
+  });
 });
