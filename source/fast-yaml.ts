@@ -142,7 +142,8 @@ export function parseDocumentFast(
   slice: DocumentSlice,
   positions?: Positions,
 ): { value: unknown } | undefined {
-  if (slice.inlineContent) return undefined;
+  // yaml reads past a leading byte-order mark but then refuses some valid documents (`\ufeff- a`): its call.
+  if (slice.inlineContent || text.charCodeAt(slice.sourceStart) === BOM) return undefined;
   try {
     return { value: new Parser(text, slice.start, slice.end, slice.line, positions).document() };
   } catch (error) {
@@ -212,9 +213,13 @@ class Parser {
       if (i === le) continue;
       const c = src.charCodeAt(i);
       if (c === HASH) continue;
+      // yaml reads past a byte-order mark that starts a line before a document's content, and reads it as content after.
+      if (c === BOM && i === pos) throw UNSUPPORTED;
       if (c === TAB) {
         let j = i;
         while (j < le && (src.charCodeAt(j) === TAB || src.charCodeAt(j) === SPACE)) j++;
+        // yaml refuses a document that ends in a line of only tabs without a line end (`---\n\t`): left to it.
+        if (j === le && nl === this.end && src.charCodeAt(nl) !== 10) throw UNSUPPORTED;
         if (j === le || src.charCodeAt(j) === HASH) continue;
         throw UNSUPPORTED;
       }
@@ -501,7 +506,15 @@ class Parser {
       if (c === DQUOTE) return this.doubleQuoted(i);
       if (c === SQUOTE) return this.singleQuoted(i);
       if (isReservedIndicator(c)) throw UNSUPPORTED;
-      if ((c === 63 || c === COLON || c === DASH) && isWhite(src.charCodeAt(i + 1))) throw UNSUPPORTED;
+      // `-`, `?` and `:` start a plain scalar only before a character that is "safe" inside a flow collection.
+      if (
+        (c === 63 || c === COLON || c === DASH) &&
+        (i + 1 >= le ||
+          isFlowEnd(src.charCodeAt(i + 1)) ||
+          src.charCodeAt(i + 1) === 91 ||
+          src.charCodeAt(i + 1) === 123)
+      )
+        throw UNSUPPORTED;
       let j = i;
       while (j < le) {
         const d = src.charCodeAt(j);
@@ -592,6 +605,8 @@ class Parser {
         lines.push("");
       } else {
         if (contentIndent < 0) {
+          // A tab before the indentation is known: yaml reads it as content, or refuses the line.
+          if (src.charCodeAt(q + n) === TAB) throw UNSUPPORTED;
           if (n <= parent) break;
           if (leadingSpaces > n) throw UNSUPPORTED;
           contentIndent = n;
