@@ -4,35 +4,19 @@ import type { AppInput } from "../components/app-schema";
 import { resolveApp, type AppSpec } from "../components/app-spec";
 import { formatPath, show, type Problem } from "../components/problems";
 import { suggest, withoutRejected, zodProblems } from "../components/zod-problems";
-import { parseCatalogText, type FieldPositions } from "./parse-file";
+import { formatSourceProblem, readYamlDocument, type FieldPositions, type SourceProblem } from "../source";
 import { DEFAULT_MAX_CATALOG_FILE_BYTES, readCatalogFile, readHead } from "./read-file";
 import { catalogFileSchema, CATALOG_API_VERSION, type CatalogFile } from "./schema";
-
-/** A problem pinned to the catalog file, line and column where the offending value is written. */
-export interface LocatedProblem {
-  readonly file: string;
-  readonly line: number;
-  readonly col: number;
-  /** Dotted path of the field within that file, e.g. `apps.web.rotation.maxAge`. */
-  readonly path: string;
-  readonly message: string;
-}
-
-/** Formats a located problem the way compilers do, so editors and CI logs link to it: `file:line:col: path message`. */
-export function formatLocated(p: LocatedProblem): string {
-  const where = p.line > 0 ? `${p.file}:${p.line}:${p.col}` : p.file;
-  return `${where}: ${p.path === "" ? "" : `${p.path} `}${p.message}`;
-}
 
 /** Raised when a catalog cannot be loaded; lists every problem found, each at its file:line:col. */
 export class CatalogError extends Error {
   constructor(
     readonly file: string,
-    readonly problems: readonly LocatedProblem[],
+    readonly problems: readonly SourceProblem[],
   ) {
     super(
       `catalog ${file} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n` +
-        problems.map((p) => `  ${formatLocated(p)}`).join("\n"),
+        problems.map((p) => `  ${formatSourceProblem(p)}`).join("\n"),
     );
     this.name = "CatalogError";
   }
@@ -82,7 +66,7 @@ export interface LoadOptions {
 export function loadEnvironmentByName(dir: string, name: string, options: LoadOptions = {}): Environment {
   const file = join(dir, `${name}.yaml`);
   const fail = (where: string, message: string): never => {
-    throw new CatalogError(display(file), [{ file: where, line: 0, col: 0, path: "", message }]);
+    throw new CatalogError(display(file), [{ file: where, message }]);
   };
   const dirStat = statSync(dir, { throwIfNoEntry: false });
   if (!dirStat?.isDirectory()) {
@@ -120,7 +104,7 @@ function setsNamespace(file: string): boolean {
  */
 export function loadEnvironment(file: string, options: LoadOptions = {}): Environment {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_CATALOG_FILE_BYTES;
-  const problems: LocatedProblem[] = [];
+  const problems: SourceProblem[] = [];
   const layers: Layer[] = [];
   const seen = new Set<string>();
   let next: string | undefined = resolve(file);
@@ -131,7 +115,7 @@ export function loadEnvironment(file: string, options: LoadOptions = {}): Enviro
   while (next !== undefined) {
     if (seen.has(next) || layers.length >= MAX_EXTENDS_DEPTH) {
       chainBroken = true;
-      const at = from ? from.layer.positions.locate(from.path) : { line: 1, col: 1 };
+      const at = from ? from.layer.positions.locate(from.path) : { line: 1, column: 1 };
       problems.push({
         file: from?.layer.display ?? display(next),
         ...at,
@@ -162,7 +146,7 @@ export function loadEnvironment(file: string, options: LoadOptions = {}): Enviro
       problems.push({
         file: leaf.display,
         line: 1,
-        col: 1,
+        column: 1,
         path: "namespace",
         message: `is required: set namespace: <name> in ${leaf.display} or in a file it extends, so every app has a namespace.`,
       });
@@ -184,7 +168,7 @@ export function loadEnvironment(file: string, options: LoadOptions = {}): Enviro
 }
 
 /** Merges every app of the chain (base first), drops the disabled ones and validates the rest. */
-function mergeApps(layers: readonly Layer[], namespace: string, problems: LocatedProblem[]): CatalogApp[] {
+function mergeApps(layers: readonly Layer[], namespace: string, problems: SourceProblem[]): CatalogApp[] {
   const apps: CatalogApp[] = [];
   const names = [...new Set(layers.flatMap((l) => Object.keys(l.data.apps ?? {})))].sort();
   const defaults = deepMerge(...layers.map((l) => l.data.defaults ?? {}));
@@ -214,7 +198,7 @@ function mergeApps(layers: readonly Layer[], namespace: string, problems: Locate
     problems.push({
       file: leaf.display,
       line: 1,
-      col: 1,
+      column: 1,
       path: "apps",
       message: "is empty: the environment deploys nothing. Add at least one app under apps.",
     });
@@ -223,11 +207,7 @@ function mergeApps(layers: readonly Layer[], namespace: string, problems: Locate
 }
 
 /** `enabled: false` for an app that no file declares disables nothing: a misspelt or stale name. */
-function disablesNothing(
-  layers: readonly Layer[],
-  name: string,
-  declared: readonly string[],
-): LocatedProblem {
+function disablesNothing(layers: readonly Layer[], name: string, declared: readonly string[]): SourceProblem {
   const layer = [...layers].reverse().find((l) => l.data.apps?.[name]?.enabled === false) ?? layers[0];
   const guess = suggest(name, declared);
   return {
@@ -241,18 +221,16 @@ function disablesNothing(
 /** Reads and structurally validates one file; returns undefined when nothing usable could be read. */
 function readLayer(
   file: string,
-  problems: LocatedProblem[],
+  problems: SourceProblem[],
   from: { layer: Layer; path: (string | number)[] } | undefined,
   maxFileBytes: number,
 ): Layer | undefined {
   const shown = display(file);
   const read = readCatalogFile(file, maxFileBytes);
   if ("unreadable" in read) {
-    const at = from ? from.layer.positions.locate(from.path) : { line: 0, col: 0 };
     problems.push({
       file: from?.layer.display ?? shown,
-      ...at,
-      path: from ? "extends" : "",
+      ...(from ? { ...from.layer.positions.locate(from.path), path: "extends" } : {}),
       message: from
         ? `(${show(from.layer.data.extends)}) names ${shown}, which ${read.unreadable}. Fix the path: it is relative to the file that extends it.`
         : `${read.unreadable}. Check the path.`,
@@ -260,15 +238,21 @@ function readLayer(
     return undefined;
   }
   if ("refused" in read) {
-    problems.push({ file: shown, line: 0, col: 0, path: "", message: read.refused });
+    problems.push({ file: shown, message: read.refused });
     return undefined;
   }
-  const parsed = parseCatalogText(
-    read.text,
-    `A catalog file starts with apiVersion: ${CATALOG_API_VERSION}, kind: Catalog and lists apps.`,
-  );
+  const parsed = readYamlDocument(shown, read.text, "catalog", { merge: true });
   if ("problems" in parsed) {
-    problems.push(...parsed.problems.map((p) => ({ file: shown, ...p })));
+    problems.push(...parsed.problems);
+    return undefined;
+  }
+  if (parsed.value === null) {
+    problems.push({
+      file: shown,
+      line: 1,
+      column: 1,
+      message: `is empty. A catalog file starts with apiVersion: ${CATALOG_API_VERSION}, kind: Catalog and lists apps.`,
+    });
     return undefined;
   }
   const { value: raw, positions } = parsed;
@@ -313,9 +297,9 @@ function wasRejected(layers: readonly Layer[], app: string, path: readonly (stri
  * (a schedule too slow for its replicas) belongs to the app, so it is reported at the app's entry and says
  * where the inherited value is written.
  */
-function locateAppProblem(layers: readonly Layer[], app: string, problem: Problem): LocatedProblem {
+function locateAppProblem(layers: readonly Layer[], app: string, problem: Problem): SourceProblem {
   const newestFirst = [...layers].reverse();
-  const at = (layer: Layer, path: (string | number)[], message = problem.message): LocatedProblem => ({
+  const at = (layer: Layer, path: (string | number)[], message = problem.message): SourceProblem => ({
     file: layer.display,
     ...layer.positions.locate(path),
     path: formatPath(path),
@@ -334,7 +318,7 @@ function locateAppProblem(layers: readonly Layer[], app: string, problem: Proble
     ...located,
     path: formatPath(["apps", app, ...problem.path]),
     message: from
-      ? `${problem.message} Inherited from ${from.path} at ${from.file}:${from.line}:${from.col}.`
+      ? `${problem.message} Inherited from ${from.path} at ${from.file}:${from.line}:${from.column}.`
       : problem.message,
   };
 }
@@ -377,16 +361,19 @@ function lastDefined<T>(values: readonly (T | undefined)[]): T | undefined {
   return values.filter((v): v is T => v !== undefined).pop();
 }
 
-function dedupe(problems: readonly LocatedProblem[]): LocatedProblem[] {
+function dedupe(problems: readonly SourceProblem[]): SourceProblem[] {
   const seen = new Set<string>();
   return problems
     .filter((p) => {
-      const key = formatLocated(p);
+      const key = formatSourceProblem(p);
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
     })
-    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+    .sort(
+      (a, b) =>
+        a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+    );
 }
 
 /** Paths in messages are relative to the working directory, as editors and CI logs resolve them. */

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
-import { decodeText } from "../policies/sources";
+import { decodeText } from "../source";
 
 /**
  * Reads one catalog file as text, refusing what cannot be a catalog before it costs anything: files over the

@@ -13,7 +13,6 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { resolveConfig, type ResolvedConfig } from "../policies/config";
 import { formatProblem, formatReport, summary, REPORT_FORMATS, type ReportFormat } from "../policies/report";
 import { suggest } from "../components/zod-problems";
-import { yaml } from "../policies/lazy-yaml";
 import {
   checkSources,
   ENFORCEMENT_FAIL_LEVELS,
@@ -21,21 +20,9 @@ import {
   SEVERITY_FAIL_LEVELS,
   type FailLevel,
 } from "../policies/run-check";
-import {
-  decodeText,
-  locateInText,
-  yamlMessage,
-  type InputProblem,
-  type SourceFile,
-} from "../policies/sources";
-import {
-  fsErrorMessage,
-  fsProblem,
-  isSystemError,
-  onPath,
-  yamlDataProblem,
-  type FsContext,
-} from "./user-error";
+import type { SourceFile } from "../policies/sources";
+import { decodeText, readYamlDocument, type SourceProblem } from "../source";
+import { fsErrorMessage, fsProblem, isSystemError, onPath, type FsContext } from "./user-error";
 import { rotorVersion } from "./version";
 
 /**
@@ -122,7 +109,7 @@ function parseMiB(value: string): number {
 
 async function runCheck(paths: readonly string[], flags: CheckFlags, io: CheckIO): Promise<number> {
   const limit = Math.floor(flags.maxFileSize * 1024 * 1024);
-  const report = (problem: InputProblem) => io.stderr(`rotor check: ${formatProblem(problem)}\n`);
+  const report = (problem: SourceProblem) => io.stderr(`rotor check: ${formatProblem(problem)}\n`);
 
   let config: ResolvedConfig | undefined;
   if (flags.config !== undefined) {
@@ -137,7 +124,7 @@ async function runCheck(paths: readonly string[], flags: CheckFlags, io: CheckIO
     config = loaded.config;
   }
 
-  const problems: InputProblem[] = [];
+  const problems: SourceProblem[] = [];
   const files: SourceFile[] = [];
   let stdinUsed = false;
   for (const path of paths) {
@@ -199,9 +186,9 @@ async function runCheck(paths: readonly string[], flags: CheckFlags, io: CheckIO
 }
 
 /** Reads and validates a config file; problems carry file:line:column. */
-function loadConfig(path: string, limit: number): { config: ResolvedConfig } | { problems: InputProblem[] } {
+function loadConfig(path: string, limit: number): { config: ResolvedConfig } | { problems: SourceProblem[] } {
   const file = displayName(path);
-  const problems: InputProblem[] = [];
+  const problems: SourceProblem[] = [];
   const context: FsContext = { path, action: "read", option: "--config" };
   const bytes = guarded(path, problems, context, () =>
     statSync(path).size > limit ? undefined : readFileSync(path),
@@ -210,31 +197,14 @@ function loadConfig(path: string, limit: number): { config: ResolvedConfig } | {
   if (bytes === undefined) return { problems: [{ file, message: "is larger than --max-file-size." }] };
   const decoded = decodeText(bytes);
   if ("error" in decoded) return { problems: [{ file, message: decoded.error }] };
-  const counter = new (yaml().LineCounter)();
-  const doc = yaml().parseDocument(decoded.text, { lineCounter: counter });
-  if (doc.errors.length > 0) {
-    return {
-      problems: doc.errors.map((e) => {
-        const pos = counter.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, message: yamlMessage(e.message) };
-      }),
-    };
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS();
-  } catch (error) {
-    const problem = yamlDataProblem(error);
-    if (problem === undefined) throw error;
-    return { problems: [{ file, message: problem }] };
-  }
-  const resolved = resolveConfig(data);
+  const read = readYamlDocument(file, decoded.text, "rule configuration");
+  if ("problems" in read) return { problems: read.problems };
+  const resolved = resolveConfig(read.value);
   if (resolved.problems.length === 0) return { config: resolved.config };
   return {
     problems: resolved.problems.map((p) => {
-      const at = locateInText(file, decoded.text, p.path);
       const name = p.path.length > 0 ? p.path.join(".") : "the configuration";
-      return { file, line: at.line, column: at.column, message: `${name} ${p.message}` };
+      return { file, ...read.positions.locate(p.path), message: `${name} ${p.message}` };
     }),
   };
 }
@@ -243,7 +213,7 @@ function loadConfig(path: string, limit: number): { config: ResolvedConfig } | {
  * Every manifest file under `dir`, sorted; hidden directories and node_modules are skipped, and a directory that
  * cannot be listed is a problem (the others are still searched).
  */
-function manifestsIn(dir: string, problems: InputProblem[]): string[] {
+function manifestsIn(dir: string, problems: SourceProblem[]): string[] {
   const out: string[] = [];
   const listed = guarded(dir, problems, { path: dir, action: "list" }, () =>
     readdirSync(dir, { withFileTypes: true }),
@@ -269,7 +239,7 @@ function readFile(
   limit: number,
   mib: number,
   files: SourceFile[],
-  problems: InputProblem[],
+  problems: SourceProblem[],
 ): void {
   const name = displayName(path);
   const bytes = guarded(path, problems, { path, action: "read" }, () => {
@@ -310,7 +280,7 @@ function readAtMost(path: string, max: number): Buffer {
  */
 function guarded<T>(
   path: string,
-  problems: InputProblem[],
+  problems: SourceProblem[],
   context: FsContext,
   operation: () => T,
 ): T | undefined {
@@ -329,7 +299,7 @@ function addBytes(
   limit: number,
   mib: number,
   files: SourceFile[],
-  problems: InputProblem[],
+  problems: SourceProblem[],
 ): void {
   if (bytes.length > limit) {
     problems.push({ file: name, message: tooBig(bytes.length, mib) });

@@ -101,7 +101,8 @@ export function runPlan(options: PlanOptions, io: Io = processIo, now: () => num
     if (!(error instanceof CatalogError)) throw error;
     const [only] = error.problems;
     // A missing environment is a bad option, one line like the others; an invalid catalog lists its problems.
-    if (error.problems.length === 1 && only && only.line === 0) problems.push(`--env: ${only.message}`);
+    if (error.problems.length === 1 && only && only.line === undefined)
+      problems.push(`--env: ${only.message}`);
     else problems.push(error.message);
   }
   if (problems.length > 0 || !environment) {

@@ -3,10 +3,12 @@
  * refuses to build (alias bombs, nesting deep enough to exhaust the stack) become one line that names the path
  * and the fix, and exit code 2. Only a bug in rotor itself reaches the user as a stack trace.
  *
- * Pure: the catalog loader and `rotor check`'s reader use the same messages for the
- * problems they collect per file, and the CLI's top level uses them for anything a command throws.
+ * Pure. The YAML refusals are worded once, by the front door for input text (`source/`), which the catalog
+ * loader and `rotor check`'s reader use for the problems they collect per file; the CLI's top level uses the
+ * same words for anything a command throws.
  */
 import { dirname, join } from "node:path";
+import { yamlDataProblem } from "../source/yaml-problems";
 import { EXIT_FAILURE, EXIT_USAGE } from "./exit-codes";
 
 /** A problem the person at the terminal can fix; its message is the whole line rotor prints after its prefix. */
@@ -158,24 +160,6 @@ export function onPath<T>(context: FsContext, operation: () => T): T {
     if (isSystemError(error)) throw new UserError(fsErrorMessage(error, context), { cause: error });
     throw error;
   }
-}
-
-/**
- * Why the `yaml` library refused to turn a parsed document into data, as the rest of a sentence that starts with
- * the file's name; undefined when `error` is not one of those refusals.
- */
-export function yamlDataProblem(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  if (/Excessive alias count/.test(error.message)) {
-    return "expands its YAML aliases into too much data (an alias bomb), so it was not read. Write the values out, or use fewer nested aliases.";
-  }
-  if (/Unresolved alias/.test(error.message)) {
-    return "uses a YAML alias (*name) before its anchor (&name) is defined. Define the anchor first.";
-  }
-  if (error instanceof RangeError && /call stack/.test(error.message)) {
-    return "nests too deeply to read (it exhausted the stack). Flatten the nesting.";
-  }
-  return undefined;
 }
 
 /** Builds data from a parsed YAML document; a refusal becomes a {@link UserError} that names `file`. */

@@ -42,12 +42,7 @@ export {
   REPORT_FORMATS,
   type ReportFormat,
 } from "./report";
-export {
-  LoadedSources,
-  decodeText,
-  type InputProblem,
-  type SourceFile,
-  type SourceLocation,
-} from "./sources";
+export { LoadedSources, type SourceFile, type SourceLocation } from "./sources";
+export { decodeText, type SourceProblem } from "../source";
 export { allowedDisruptions } from "./rules/pdb-allows-disruption";
 export { resolveRollingUpdate } from "../contract/int-or-percent";

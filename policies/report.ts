@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type * as Sarif from "sarif";
 import { WAIVER_PREFIX } from "../contract/annotations";
+import { formatSourceProblem, problemText, type SourceProblem } from "../source";
 import { findingStatement, findingText } from "./finding-text";
 import { nameOf, namespaceOf, showPath } from "./kube";
 import type { Rule, Severity } from "./model";
 import type { CheckResult, LocatedFinding } from "./run-check";
-import type { InputProblem } from "./sources";
 
 /** The three report formats of `rotor check`. */
 export type ReportFormat = "text" | "json" | "sarif";
@@ -26,8 +26,8 @@ function where(location: { file: string; line?: number; column?: number } | unde
 }
 
 /** Describes an input problem for stderr: `file:line:col: message`. */
-export function formatProblem(problem: InputProblem): string {
-  return `${where(problem)}: ${problem.message}`;
+export function formatProblem(problem: SourceProblem): string {
+  return formatSourceProblem(problem);
 }
 
 /**
@@ -123,7 +123,7 @@ export function formatJson(result: CheckResult, toolVersion: string): string {
       file: p.file,
       line: p.line,
       column: p.column,
-      message: p.message,
+      message: problemText(p),
     })),
   };
   return `${JSON.stringify(report, null, 2)}\n`;
@@ -251,7 +251,7 @@ export function formatSarif(result: CheckResult, toolVersion: string): string {
             executionSuccessful: result.problems.length === 0,
             toolExecutionNotifications: result.problems.map((p) => ({
               level: "error",
-              message: { text: p.message },
+              message: { text: problemText(p) },
               ...(p.line !== undefined
                 ? {
                     locations: [

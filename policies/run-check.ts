@@ -2,13 +2,8 @@ import { DEFAULT_CONFIG, type ResolvedConfig } from "./config";
 import { evaluate } from "./engine";
 import type { RatedFinding, Rule, Severity } from "./model";
 import { RULES } from "./rules";
-import {
-  LoadedSources,
-  type InputProblem,
-  type SkipCounts,
-  type SourceFile,
-  type SourceLocation,
-} from "./sources";
+import type { SourceProblem } from "../source";
+import { LoadedSources, type SkipCounts, type SourceFile, type SourceLocation } from "./sources";
 
 /**
  * `rotor check` without the command line: load manifest sources, evaluate the catalog, place every finding in
@@ -55,7 +50,7 @@ export interface CheckResult {
   /** Findings in file, line, column and rule order; waived ones included (with `waivedBecause`). */
   readonly findings: readonly LocatedFinding[];
   /** Files that could not be read or parsed, and other input errors. */
-  readonly problems: readonly InputProblem[];
+  readonly problems: readonly SourceProblem[];
   readonly files: number;
   readonly documents: number;
   readonly objects: number;
@@ -71,7 +66,7 @@ export interface CheckOptions {
   readonly failLevel?: FailLevel;
   readonly rules?: readonly Rule[];
   /** Problems found before parsing (unreadable files, size limits), reported with the rest. */
-  readonly problems?: readonly InputProblem[];
+  readonly problems?: readonly SourceProblem[];
 }
 
 /** Checks manifest sources and returns everything a report needs. */

@@ -118,7 +118,7 @@ describe("catalog: invalid files, every problem reported with file:line:col, pat
     [
       "alias-bomb",
       [
-        `${dir}/alias-bomb.yaml:1:1: expands its YAML aliases into too much data (an alias bomb), so it was not read. Write the values out, or use fewer nested aliases.`,
+        `${dir}/alias-bomb.yaml:7:8: expands its YAML aliases into too much data (an alias bomb), so it was not read. Write the values out, or use fewer nested aliases.`,
       ],
     ],
     [

@@ -191,7 +191,7 @@ describe("rotor check", () => {
     assert.equal(run.code, 2);
     assert.equal(
       run.stderr,
-      `rotor check: ${shown(broken)}:4:9: Nested mappings are not allowed in compact mappings\n`,
+      `rotor check: ${shown(broken)}:4:9: is not valid YAML: Nested mappings are not allowed in compact mappings\n`,
     );
     assert.match(run.stdout, /replicas\/one/);
     assert.match(

@@ -8,7 +8,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fsErrorMessage, reportError, UserError, yamlDataProblem } from "../../cli/user-error";
+import { fsErrorMessage, reportError, UserError } from "../../cli/user-error";
+import { yamlDataProblem } from "../../source";
 import { rotorInProcess } from "../helpers/run-cli";
 
 const root = join(__dirname, "..", "..");
@@ -116,7 +117,7 @@ const cases: [string, () => string[], () => string[]][] = [
     () => ["render", "--env", "bomb", "--catalog-dir", at("catalog")],
     () => [
       `rotor: catalog ${at("catalog", "bomb.yaml")} has 1 problem:`,
-      `  ${at("catalog", "bomb.yaml")}:1:1: expands its YAML aliases into too much data (an alias bomb), so it was not read. Write the values out, or use fewer nested aliases.`,
+      `  ${at("catalog", "bomb.yaml")}:7:10: expands its YAML aliases into too much data (an alias bomb), so it was not read. Write the values out, or use fewer nested aliases.`,
     ],
   ],
   [
@@ -150,7 +151,7 @@ const cases: [string, () => string[], () => string[]][] = [
     "check -c an alias bomb",
     () => ["check", "-c", at("bomb.yaml"), reference],
     () => [
-      `rotor check: ${at("bomb.yaml")}: expands its YAML aliases into too much data (an alias bomb), so it was not read. Write the values out, or use fewer nested aliases.`,
+      `rotor check: ${at("bomb.yaml")}:4:10: expands its YAML aliases into too much data (an alias bomb), so it was not read. Write the values out, or use fewer nested aliases.`,
       `rotor check: ${at("bomb.yaml")} is not a valid rule configuration; nothing was checked.`,
     ],
   ],
@@ -158,7 +159,7 @@ const cases: [string, () => string[], () => string[]][] = [
     "check a manifest that is an alias bomb",
     () => ["check", at("bomb.yaml"), reference],
     () => [
-      `rotor check: ${at("bomb.yaml")}: expands its YAML aliases into too much data (an alias bomb), so it was not read. Write the values out, or use fewer nested aliases.`,
+      `rotor check: ${at("bomb.yaml")}:4:10: expands its YAML aliases into too much data (an alias bomb), so it was not read. Write the values out, or use fewer nested aliases.`,
     ],
   ],
   [

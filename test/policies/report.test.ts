@@ -124,7 +124,7 @@ describe("SARIF report", () => {
         toolExecutionNotifications: [
           {
             level: "error",
-            message: { text: "All mapping items must start at the same column" },
+            message: { text: "is not valid YAML: All mapping items must start at the same column" },
             locations: [
               {
                 physicalLocation: {

@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import { KNOWN_TYPES, servedVersionsIfWrong } from "../../policies/kube";
 import { summary } from "../../policies/report";
 import { checkSources } from "../../policies/run-check";
+import { LoadedSources } from "../../policies/sources";
 import { fixturePath } from "./helpers";
 
 describe("rotor check's reader: kinds at apiVersions that do not serve them", () => {
@@ -68,5 +69,30 @@ describe("rotor check on a kubectl dump whose controllers were not exported", ()
       ["pod-security-restricted 30:13", "readiness-probe 62:11", "pod-security-restricted 157:17"],
     );
     assert.equal(summary(result), "7 objects in 1 file: 3 findings (3 mandatory, 0 advisory).");
+  });
+});
+
+describe("rotor check's reader: a byte-order mark", () => {
+  const service =
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  selector:\n    app: web\n";
+
+  test("at the start of a text is not part of the first key, so the object is read (and located) as written", () => {
+    const result = checkSources([{ name: "bom.yaml", text: `\ufeff${service}` }]);
+    assert.equal(result.objects, 1);
+    assert.equal(result.skipped.notKubernetes, 0);
+    assert.deepEqual(result.problems, []);
+    const sources = new LoadedSources();
+    sources.add({ name: "bom.yaml", text: `\ufeff${service}` });
+    const [object] = sources.objects;
+    assert.ok(object);
+    assert.deepEqual(sources.locate(object, ["apiVersion"]), { file: "bom.yaml", line: 1, column: 1 });
+    assert.deepEqual(sources.locate(object, ["metadata", "name"]), { file: "bom.yaml", line: 4, column: 3 });
+  });
+
+  test("at the start of a JSON text is read past too", () => {
+    const json = JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "web" } });
+    const result = checkSources([{ name: "bom.json", text: `\ufeff${json}` }]);
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.objects, 1);
   });
 });

@@ -62,13 +62,15 @@ export interface DocumentSlice {
 export function splitDocuments(text: string): DocumentSlice[] | undefined {
   const slices: DocumentSlice[] = [];
   const length = text.length;
-  let start = 0;
+  // A byte-order mark at the very start of the stream is not content (yaml reads past it too); one anywhere else is.
+  const first = text.charCodeAt(0) === BOM ? 1 : 0;
+  let start = first;
   let line = 1;
   let sourceStart = 0;
   let sourceLine = 1;
   let inlineContent = false;
   let afterMarker = false;
-  let pos = 0;
+  let pos = first;
   let current = 1;
   while (pos < length) {
     let nl = text.indexOf("\n", pos);
@@ -84,7 +86,7 @@ export function splitDocuments(text: string): DocumentSlice[] | undefined {
       if (afterMarker || hasContent(text, start, pos)) {
         slices.push({ start, end: pos, line, sourceStart, sourceLine, inlineContent });
       }
-      const rest = text.slice(pos + 3, nl).trim();
+      const rest = trimWhite(text.slice(pos + 3, nl));
       inlineContent = rest !== "" && !rest.startsWith("#");
       afterMarker = true;
       sourceStart = pos;
@@ -140,7 +142,8 @@ export function parseDocumentFast(
   slice: DocumentSlice,
   positions?: Positions,
 ): { value: unknown } | undefined {
-  if (slice.inlineContent) return undefined;
+  // yaml reads past a leading byte-order mark but then refuses some valid documents (`\ufeff- a`): its call.
+  if (slice.inlineContent || text.charCodeAt(slice.sourceStart) === BOM) return undefined;
   try {
     return { value: new Parser(text, slice.start, slice.end, slice.line, positions).document() };
   } catch (error) {
@@ -157,6 +160,7 @@ const COLON = 58;
 const DASH = 45;
 const DQUOTE = 34;
 const SQUOTE = 39;
+const BOM = 0xfeff;
 
 class Parser {
   /** Start of the current line, its end (before `\r\n`), its indentation and the start of its content. */
@@ -209,9 +213,13 @@ class Parser {
       if (i === le) continue;
       const c = src.charCodeAt(i);
       if (c === HASH) continue;
+      // yaml reads past a byte-order mark that starts a line before a document's content, and reads it as content after.
+      if (c === BOM && i === pos) throw UNSUPPORTED;
       if (c === TAB) {
         let j = i;
         while (j < le && (src.charCodeAt(j) === TAB || src.charCodeAt(j) === SPACE)) j++;
+        // yaml refuses a document that ends in a line of only tabs without a line end (`---\n\t`): left to it.
+        if (j === le && nl === this.end && src.charCodeAt(nl) !== 10) throw UNSUPPORTED;
         if (j === le || src.charCodeAt(j) === HASH) continue;
         throw UNSUPPORTED;
       }
@@ -379,7 +387,7 @@ class Parser {
     const c = this.src.charCodeAt(p);
     if (c === DQUOTE) return this.doubleQuoted(p).value;
     if (c === SQUOTE) return this.singleQuoted(p).value;
-    const text = this.src.slice(p, colon).trimEnd();
+    const text = trimWhite(this.src.slice(p, colon));
     // `?` and `-` followed by a space are indicators; non-string keys and merge keys are left to the full parser.
     if (
       text === "" ||
@@ -408,7 +416,8 @@ class Parser {
       value = r.value;
       q = r.next;
     } else {
-      if (isReservedIndicator(c)) throw UNSUPPORTED;
+      // A plain scalar cannot start with an indicator: `,`, `]` and `}` are errors to yaml, the rest are syntax.
+      if (isReservedIndicator(c) || c === 44 || c === 93 || c === 125) throw UNSUPPORTED;
       if ((c === 63 || c === COLON || c === DASH) && (p + 1 >= this.le || isWhite(src.charCodeAt(p + 1))))
         throw UNSUPPORTED;
       const le = this.le;
@@ -497,7 +506,15 @@ class Parser {
       if (c === DQUOTE) return this.doubleQuoted(i);
       if (c === SQUOTE) return this.singleQuoted(i);
       if (isReservedIndicator(c)) throw UNSUPPORTED;
-      if ((c === 63 || c === COLON || c === DASH) && isWhite(src.charCodeAt(i + 1))) throw UNSUPPORTED;
+      // `-`, `?` and `:` start a plain scalar only before a character that is "safe" inside a flow collection.
+      if (
+        (c === 63 || c === COLON || c === DASH) &&
+        (i + 1 >= le ||
+          isFlowEnd(src.charCodeAt(i + 1)) ||
+          src.charCodeAt(i + 1) === 91 ||
+          src.charCodeAt(i + 1) === 123)
+      )
+        throw UNSUPPORTED;
       let j = i;
       while (j < le) {
         const d = src.charCodeAt(j);
@@ -588,6 +605,8 @@ class Parser {
         lines.push("");
       } else {
         if (contentIndent < 0) {
+          // A tab before the indentation is known: yaml reads it as content, or refuses the line.
+          if (src.charCodeAt(q + n) === TAB) throw UNSUPPORTED;
           if (n <= parent) break;
           if (leadingSpaces > n) throw UNSUPPORTED;
           contentIndent = n;
@@ -663,6 +682,18 @@ const ESCAPES: Readonly<Record<string, string>> = {
 
 function isWhite(c: number): boolean {
   return c === SPACE || c === TAB;
+}
+
+/**
+ * Trims YAML white space (spaces, tabs, and the carriage return of a CRLF line end) from both ends. Not
+ * `String.prototype.trim`: that also trims U+00A0 and other Unicode spaces, which YAML keeps as content.
+ */
+function trimWhite(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (isWhite(s.charCodeAt(a)) || s.charCodeAt(a) === 13)) a++;
+  while (b > a && (isWhite(s.charCodeAt(b - 1)) || s.charCodeAt(b - 1) === 13)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
 function isFlowEnd(c: number): boolean {

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { parseAllDocuments, stringify } from "yaml";
-import { parseDocumentFast, pathKey, splitDocuments, type Positions } from "../../policies/fast-yaml";
-import { fixturePath } from "./helpers";
+import { parseDocumentFast, pathKey, splitDocuments, type Positions } from "../../source/fast-yaml";
+import { fixturePath } from "../policies/helpers";
 
 /** What the `yaml` library makes of each document: its value, or "error". */
 function reference(text: string): unknown[] {
@@ -102,6 +102,13 @@ describe("fast YAML parser", () => {
     ["non-string keys", "1: a\ntrue: b\n"],
     ["merge keys", "<<: {a: 1}\n"],
     ["content on the marker line", "--- a: 1\n"],
+    // A plain scalar cannot start with a flow indicator; yaml rejects these, so the fast reader must not read them.
+    ["a value starting with a comma", "a: ,x\n"],
+    ["a value that is a closing bracket", "a: ]\n"],
+    ["a value that is a closing brace", "a: }\n"],
+    ["an item starting with a comma", "- ,x\n"],
+    ["an item that is a closing bracket", "- ]\n"],
+    ["an item that is a closing brace", "- }\n"],
   ];
   for (const [name, text] of declined) {
     test(`leaves ${name} to the yaml library`, () => {
@@ -109,6 +116,29 @@ describe("fast YAML parser", () => {
       assert.ok(mine === undefined || mine.includes("fallback"), `accepted ${JSON.stringify(text)}`);
     });
   }
+
+  test("keeps a non-breaking space (U+00A0) where yaml keeps it: it is not YAML white space", () => {
+    for (const text of [
+      "a\u00a0: 1\n",
+      "a: 1\u00a0\n",
+      "a: [x\u00a0]\n",
+      "--- \u00a0\na: 1\n",
+      "\u00a0a: 1\n",
+    ]) {
+      agrees(text);
+    }
+    assert.deepEqual(fast("a\u00a0: 1\n"), [{ "a\u00a0": 1 }]);
+  });
+
+  test("hands a document that starts with the stream's byte-order mark to yaml, and reads the rest", () => {
+    // yaml reads past the mark, then refuses `- a` after it; the front door (source/read.ts) drops the mark first.
+    assert.deepEqual(agrees("\ufeffa: 1\n"), ["fallback"]);
+    assert.deepEqual(agrees("\ufeff- a\n"), ["fallback"]);
+    assert.deepEqual(agrees("\ufeff---\na: 1\n---\nb: 2\n"), [{ a: 1 }, { b: 2 }]);
+    // yaml reads a mark after the first one, or at the start of a later document, as part of the content.
+    agrees("\ufeff\ufeffa: 1\n");
+    agrees("a: 1\n---\n\ufeffb: 2\n");
+  });
 
   test("leaves streams with directives or document end markers to the yaml library", () => {
     assert.equal(splitDocuments("%YAML 1.2\n---\na: 1\n"), undefined);
