@@ -51,7 +51,10 @@ export interface PodRecyclerArgs extends RecyclerRotationArgs {
   readonly namespace: pulumi.Input<string>;
   /** Name of the Deployment to rotate. */
   readonly deployment: pulumi.Input<string>;
-  /** Replicas the Deployment runs, when known: enables the checks that maxAge and the schedule can keep up. */
+  /**
+   * Replicas the Deployment runs, when known: enables the checks that maxAge and the schedule can keep up.
+   * @default unset: those checks are skipped (RotatingApp passes its replicas, or autoscaling.maxReplicas)
+   */
   readonly replicas?: pulumi.Input<number>;
   /** Value of app.kubernetes.io/part-of. @default the Deployment name */
   readonly partOf?: pulumi.Input<string>;

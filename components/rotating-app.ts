@@ -25,33 +25,57 @@ export interface ContainerPortArgs {
 export interface ResourcesArgs {
   /** @default { cpu: "100m", memory: "128Mi" } */
   readonly requests?: pulumi.Input<{
+    /** @default "100m" */
     readonly cpu?: pulumi.Input<string>;
+    /** @default "128Mi" */
     readonly memory?: pulumi.Input<string>;
   }>;
   /** A memory limit contains leaks; a CPU limit is opt-in because it throttles. @default { memory: "256Mi" } */
   readonly limits?: pulumi.Input<{
+    /** @default unset: no CPU limit, so the container is never throttled */
     readonly cpu?: pulumi.Input<string>;
+    /** @default "256Mi" */
     readonly memory?: pulumi.Input<string>;
   }>;
 }
 
 /** A Kubernetes probe with exactly one handler. @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Probe */
 export interface ProbeArgs {
+  /** An HTTP GET; 200-399 is a success. @default unset: set exactly one of httpGet, tcpSocket, grpc or exec */
   readonly httpGet?: pulumi.Input<{
+    /** @default unset: the kubelet requests "/" */
     readonly path?: pulumi.Input<string>;
+    /** A port number, or the name of one of the app's ports. */
     readonly port: pulumi.Input<number | string>;
+    /** @default unset: Kubernetes uses "HTTP" */
     readonly scheme?: pulumi.Input<"HTTP" | "HTTPS">;
   }>;
-  readonly tcpSocket?: pulumi.Input<{ readonly port: pulumi.Input<number | string> }>;
+  /** Succeeds when a TCP connection opens. @default unset: set exactly one of httpGet, tcpSocket, grpc or exec */
+  readonly tcpSocket?: pulumi.Input<{
+    /** A port number, or the name of one of the app's ports. */
+    readonly port: pulumi.Input<number | string>;
+  }>;
+  /** A gRPC health check. @default unset: set exactly one of httpGet, tcpSocket, grpc or exec */
   readonly grpc?: pulumi.Input<{
+    /** Port number of the gRPC server. */
     readonly port: pulumi.Input<number>;
+    /** Service name sent in the HealthCheckRequest. @default unset: the server's overall health */
     readonly service?: pulumi.Input<string>;
   }>;
-  readonly exec?: pulumi.Input<{ readonly command: pulumi.Input<pulumi.Input<string>[]> }>;
+  /** A command run in the container; exit 0 is a success. @default unset: set exactly one of httpGet, tcpSocket, grpc or exec */
+  readonly exec?: pulumi.Input<{
+    /** The command and its arguments, run without a shell. */
+    readonly command: pulumi.Input<pulumi.Input<string>[]>;
+  }>;
+  /** Seconds after the container starts before the first probe. @default unset: Kubernetes uses 0 */
   readonly initialDelaySeconds?: pulumi.Input<number>;
+  /** Seconds between probes. @default unset: Kubernetes uses 10 */
   readonly periodSeconds?: pulumi.Input<number>;
+  /** Seconds after which one probe counts as failed. @default unset: Kubernetes uses 1 */
   readonly timeoutSeconds?: pulumi.Input<number>;
+  /** Consecutive successes after a failure to count as passing; must be 1 for liveness and startup probes. @default unset: Kubernetes uses 1 */
   readonly successThreshold?: pulumi.Input<number>;
+  /** Consecutive failures to count as failing. @default unset: Kubernetes uses 3 */
   readonly failureThreshold?: pulumi.Input<number>;
 }
 
@@ -73,8 +97,11 @@ export interface TopologySpreadArgs {
 
 /** Pod Security "restricted" is always applied; these choose identities and the root filesystem. */
 export interface SecurityContextArgs {
+  /** UID the containers run as. @default unset: the image's user, which must not be root (runAsNonRoot is always set) */
   readonly runAsUser?: pulumi.Input<number>;
+  /** GID the containers run as. @default unset: the container runtime's default, usually the group of the image's user */
   readonly runAsGroup?: pulumi.Input<number>;
+  /** Group that owns mounted volumes. @default unset: volumes keep their own group */
   readonly fsGroup?: pulumi.Input<number>;
   /** A writable /tmp is mounted when true. @default true */
   readonly readOnlyRootFilesystem?: pulumi.Input<boolean>;
@@ -114,12 +141,15 @@ export interface RotatingAppArgs {
   readonly autoscaling?: AutoscalingArgs;
   /** Container ports; the Service exposes each one. */
   readonly ports: pulumi.Input<pulumi.Input<ContainerPortArgs>[]>;
+  /** The container's entrypoint. @default unset: the image's ENTRYPOINT */
   readonly command?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Arguments to the entrypoint. @default unset: the image's CMD */
   readonly args?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Environment variables by name. */
+  /** Environment variables by name. @default {} */
   readonly env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Each field left out keeps its own default. @default { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } } */
   readonly resources?: pulumi.Input<ResourcesArgs>;
-  /** @default a TCP check on the first TCP port */
+  /** @default a TCP check on the first TCP port, by name: { tcpSocket: { port: "<name>" }, periodSeconds: 5, failureThreshold: 3 } */
   readonly readinessProbe?: pulumi.Input<ProbeArgs>;
   /** @default none: a wrong liveness probe restarts healthy pods */
   readonly livenessProbe?: pulumi.Input<ProbeArgs>;
@@ -141,6 +171,7 @@ export interface RotatingAppArgs {
   readonly unhealthyPodEvictionPolicy?: pulumi.Input<"AlwaysAllow" | "IfHealthyBudget">;
   /** Spread of the pods over nodes and zones. @default { nodes: "ScheduleAnyway", zones: "ScheduleAnyway" } */
   readonly topologySpread?: pulumi.Input<TopologySpreadArgs>;
+  /** Identities and the root filesystem; each field left out keeps its own default. @default { readOnlyRootFilesystem: true } */
   readonly securityContext?: pulumi.Input<SecurityContextArgs>;
   /** @default the namespace's default ServiceAccount, with no token mounted */
   readonly serviceAccountName?: pulumi.Input<string>;
@@ -152,7 +183,7 @@ export interface RotatingAppArgs {
   readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Extra annotations on the pod template. @default {} */
   readonly podAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Rotation settings for the PodRecycler. */
+  /** Rotation settings for the PodRecycler. @default unset: a PodRecycler with every default of {@link RotationArgs} */
   readonly rotation?: RotationArgs;
   /**
    * ConfigMap with the recycler script, shared by the namespace's recyclers: a RecyclerScript's `configMapName`.

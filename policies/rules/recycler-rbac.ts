@@ -15,6 +15,17 @@ import {
   typeKey,
 } from "../kube";
 import type { Finding, KubeObject, Rule } from "../model";
+import { recyclerRoleRules, type PolicyRule } from "../../contract/rbac";
+
+/** One Role as remediation text, e.g. "pods list/watch, leases get/update (resourceNames: the lease)". */
+export function describeRoleRules(rules: readonly PolicyRule[]): string {
+  return rules
+    .map((rule) => {
+      const names = rule.resourceNames ? ` (resourceNames: ${rule.resourceNames.join(", ")})` : "";
+      return `${rule.resources.join(", ")} ${rule.verbs.join("/")}${names}`;
+    })
+    .join(", ");
+}
 
 /** The recycler's permissions are what rotation needs and nothing that could hurt the cluster. */
 export const recyclerRbacLeastPrivilege: Rule = {
@@ -24,8 +35,8 @@ export const recyclerRbacLeastPrivilege: Rule = {
   severity: "high",
   rationale:
     "The recycler only needs to read pods and evict them through the Eviction API (which honours PodDisruptionBudgets); anything more turns a scheduled job into a way to delete workloads, read secrets or grant itself more.",
-  remediation:
-    "Bind a namespaced Role to a dedicated ServiceAccount with exactly: deployments get/list/watch/patch (resourceNames: the app), replicasets list, pods get/list/watch, pods/eviction create, poddisruptionbudgets get/list/watch, leases get/update (resourceNames: the lease), events create.",
+  // Written from the Role rotor renders, so the advice cannot drift from what the recycler is granted.
+  remediation: `Bind a namespaced Role to a dedicated ServiceAccount with exactly: ${describeRoleRules(recyclerRoleRules("the app", "the lease"))}.`,
   scope: "stack",
   tags: ["security", "rotation"],
   defaultLevel: "mandatory",
