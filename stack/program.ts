@@ -21,10 +21,11 @@ export interface RotorStackOptions {
   /** Directory holding the catalog files (an absolute path, or relative to the working directory). */
   readonly catalogDir: string;
   /**
-   * The Kubernetes provider every resource is created with. Default: the stack's default provider, configured
-   * by the stack's `kubernetes:*` config (kubeconfig, context, namespace).
+   * The Kubernetes provider every resource is created with, or a function that creates it: called only once the
+   * catalog has loaded, so that an invalid catalog registers no resource at all. Default: the stack's default
+   * provider, configured by the stack's `kubernetes:*` config (kubeconfig, context, namespace).
    */
-  readonly provider?: k8s.Provider;
+  readonly provider?: k8s.Provider | (() => k8s.Provider);
   /** Keep the SDK's per-promise stack traces while declaring resources (slow for large catalogs). @default false */
   readonly stackTraces?: boolean;
 }
@@ -56,7 +57,8 @@ async function declare(environment: Environment, options: RotorStackOptions) {
     Error.stackTraceLimit = 0;
     process.setSourceMapsEnabled(false);
   }
-  const provider = options.provider ? { provider: options.provider } : {};
+  const given = options.provider;
+  const provider = given ? { provider: typeof given === "function" ? given() : given } : {};
   const namespaces = new Map<string, k8s.core.v1.Namespace>();
   if (environment.createNamespace) {
     for (const name of [...new Set(environment.apps.map((app) => app.spec.namespace))].sort()) {
