@@ -1,35 +1,41 @@
 /**
- * `npm run test:e2e`: builds the pinned control plane once (e2e/build.sh, cached outside the repository),
- * starts it on loopback, runs every e2e/tests/*.test.ts file against it with Node's test runner, and stops
- * every process it started, whether the tests pass, fail or are interrupted.
+ * `npm run test:e2e`: builds the pinned control plane once (e2e/build.sh, cached outside the repository) and,
+ * when a Pulumi test file (e2e/tests/pulumi-*.test.ts) is selected, the pinned Pulumi engine
+ * (e2e/build-pulumi.sh, the same cache); starts the control plane on loopback, runs every e2e/tests/*.test.ts
+ * file against it with Node's test runner, and stops every process it started, whether the tests pass, fail
+ * or are interrupted.
  *
  *   npm run test:e2e [-- <path fragment>...]   only the test files whose path contains a fragment
+ *   npm run test:e2e:pulumi                    only the Pulumi engine's test files (e2e/tests/pulumi-*.test.ts)
  *   ROTOR_E2E_KEEP=1                           leave the control plane's directory (logs, audit log) behind
  */
 import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ControlPlane } from "./harness/control-plane";
+import { ENGINE_ENV, STATE_ENV } from "./harness/context";
 
 const root = join(__dirname, "..");
-import { STATE_ENV } from "./harness/context";
+/** The test files that run the real Pulumi engine: the engine is built (or found in the cache) only for them. */
+const PULUMI_TEST = /(^|\/)pulumi-[^/]*\.test\.ts$/;
 
-function build(): string {
+/** Runs a build script from e2e/ and returns the directory it prints on its last line. */
+function build(script: string, what: string, args: readonly string[] = []): string {
   const started = Date.now();
   let out: string;
   try {
-    out = execFileSync("bash", [join(__dirname, "build.sh")], {
+    out = execFileSync("bash", [join(__dirname, script), ...args], {
       stdio: ["ignore", "pipe", "inherit"],
     }).toString();
   } catch (error) {
     const code = (error as { status?: number }).status;
-    throw new Error(`the control plane build failed (exit code ${code ?? "?"}); its output is above`, {
+    throw new Error(`the ${what} build failed (exit code ${code ?? "?"}); its output is above`, {
       cause: error,
     });
   }
-  const binDir = out.trim().split("\n").pop() ?? "";
-  console.log(`e2e: binaries in ${binDir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return binDir;
+  const dir = out.trim().split("\n").pop() ?? "";
+  console.log(`e2e: ${what} in ${dir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return dir;
 }
 
 async function main(): Promise<number> {
@@ -43,7 +49,11 @@ async function main(): Promise<number> {
     console.error(`e2e: no test file matches ${filters.join(", ")}`);
     return 2;
   }
-  const binDir = build();
+  const binDir = build("build.sh", "control plane binaries");
+  // The Pulumi engine (CLI and Kubernetes provider) only when a Pulumi test runs: cold, it takes the longest.
+  const engine = files.some((f) => PULUMI_TEST.test(f))
+    ? { [ENGINE_ENV]: build("build-pulumi.sh", "Pulumi engine", ["cli", "kubernetes"]) }
+    : {};
   const plane = await ControlPlane.start({ binDir, log: (line) => console.log(`e2e: ${line}`) });
   const stop = async () => {
     await plane.stop();
@@ -64,7 +74,7 @@ async function main(): Promise<number> {
       const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], {
         cwd: root,
         stdio: "inherit",
-        env: { ...process.env, [STATE_ENV]: join(plane.state.dir, "state.json") },
+        env: { ...process.env, ...engine, [STATE_ENV]: join(plane.state.dir, "state.json") },
       });
       child.on("exit", (c, s) => resolve(c ?? (s ? 1 : 0)));
     });

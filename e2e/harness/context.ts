@@ -9,6 +9,8 @@ import type { ControlPlaneState } from "./control-plane";
 import { eventually, Kube } from "./kube";
 
 export const STATE_ENV = "ROTOR_E2E_STATE";
+/** The directory e2e/build-pulumi.sh printed: the Pulumi engine the Pulumi tests drive (harness/pulumi.ts). */
+export const ENGINE_ENV = "ROTOR_E2E_PULUMI";
 
 export interface E2e {
   readonly state: ControlPlaneState;

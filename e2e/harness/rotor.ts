@@ -98,3 +98,29 @@ export async function deployCatalog(
   }
   return { dir: out, objects };
 }
+
+/**
+ * Where `actual` does not carry `expected`: every field of `expected` must be in `actual` with the same value
+ * (objects may have more fields, which is what the API server's defaults add; arrays must have the same length,
+ * compared element by element). Returns one line per difference, by path; none means `actual` carries it all.
+ */
+export function missingFields(expected: unknown, actual: unknown, path = ""): string[] {
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual)) return [`${path}: expected an array, found ${JSON.stringify(actual)}`];
+    if (actual.length !== expected.length) {
+      return [`${path}: expected ${expected.length} items, found ${actual.length}`];
+    }
+    return expected.flatMap((e, i) => missingFields(e, actual[i], `${path}[${i}]`));
+  }
+  if (expected !== null && typeof expected === "object") {
+    if (actual === null || typeof actual !== "object" || Array.isArray(actual)) {
+      return [`${path}: expected an object, found ${JSON.stringify(actual)}`];
+    }
+    return Object.entries(expected).flatMap(([k, v]) =>
+      missingFields(v, (actual as Record<string, unknown>)[k], path ? `${path}.${k}` : k),
+    );
+  }
+  return expected === actual
+    ? []
+    : [`${path}: expected ${JSON.stringify(expected)}, found ${JSON.stringify(actual)}`];
+}
