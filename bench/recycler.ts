@@ -15,7 +15,8 @@ import { resolveSettings } from "../recycler/settings";
 import { KubeSimulator, SystemSimClock, VirtualClock } from "../simulator";
 import { runStandalone } from "./standalone";
 
-const NS = "bench";
+/** The namespace of every bench object (`dryRunSimulator` seeds `web` there). */
+export const NS = "bench";
 const DAY = 86_400_000;
 const START = Date.parse("2026-01-05T10:00:00Z");
 const exec = promisify(execFile);
@@ -117,6 +118,24 @@ export async function measureProcess(
   return { ms: walls[Math.floor(walls.length / 2)] ?? 0, rssMb: rss, stdout };
 }
 
+/**
+ * A real-time simulator holding what a dry run of `web` in namespace `bench` reads: three pods aged 3d, 2d and 12h,
+ * a budget that allows one disruption, the recycler's Lease. The recycler bench and the start-up bench both use it.
+ */
+export async function dryRunSimulator(): Promise<KubeSimulator> {
+  const sim = await KubeSimulator.start({ clock: new SystemSimClock(), token: "bench" });
+  sim.seedDeployment({
+    namespace: NS,
+    name: "web",
+    replicas: 3,
+    podAgesMs: [3 * DAY, 2 * DAY, DAY / 2],
+    strategy: { maxSurge: 1, maxUnavailable: 0 },
+  });
+  sim.seedPodDisruptionBudget({ namespace: NS, name: "web", maxUnavailable: 1 });
+  sim.seedLease({ namespace: NS, name: "web-recycler" });
+  return sim;
+}
+
 export async function run(log: (line: string) => void): Promise<Record<string, number>> {
   const figures: Record<string, number> = {};
   const dir = mkdtempSync(join(tmpdir(), "rotor-bench-recycler-"));
@@ -150,17 +169,8 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
     figures.coldStartHelpMs = Number(help.ms.toFixed(1));
 
     // A dry run against a real-time simulator: connect, list, plan, print.
-    const sim = await KubeSimulator.start({ clock: new SystemSimClock(), token: "bench" });
+    const sim = await dryRunSimulator();
     try {
-      sim.seedDeployment({
-        namespace: NS,
-        name: "web",
-        replicas: 3,
-        podAgesMs: [3 * DAY, 2 * DAY, DAY / 2],
-        strategy: { maxSurge: 1, maxUnavailable: 0 },
-      });
-      sim.seedPodDisruptionBudget({ namespace: NS, name: "web", maxUnavailable: 1 });
-      sim.seedLease({ namespace: NS, name: "web-recycler" });
       const jsonPath = sim.writeKubeconfig(join(dir, "kubeconfig.json"), { namespace: NS, format: "json" });
       const dry = await measureProcess(
         file,

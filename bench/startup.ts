@@ -10,16 +10,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { KubeSimulator, SystemSimClock } from "../simulator";
-import { measureProcess, verdict } from "./recycler";
+import { dryRunSimulator, measureProcess, NS, verdict } from "./recycler";
 import { runStandalone } from "./standalone";
 
 const root = join(__dirname, "..");
 const bin = join(root, "bin", "rotor.js");
 const exec = promisify(execFile);
 const RUNS = 9;
-const DAY = 86_400_000;
-const NS = "bench";
 
 /** Targets on an idle machine, in ms: kube-linter answers --help in well under 100 ms and checks 10 objects in 80. */
 export const TARGETS = { help: 150, check: 200, recycleDryRun: 250 } as const;
@@ -58,17 +55,8 @@ export async function run(log: (line: string) => void): Promise<Record<string, n
       throw new Error(`rotor check failed: ${check.stdout}`);
     report("check", "rotor check <8 objects>", check.ms, TARGETS.check);
 
-    const sim = await KubeSimulator.start({ clock: new SystemSimClock(), token: "bench" });
+    const sim = await dryRunSimulator();
     try {
-      sim.seedDeployment({
-        namespace: NS,
-        name: "web",
-        replicas: 3,
-        podAgesMs: [3 * DAY, 2 * DAY, DAY / 2],
-        strategy: { maxSurge: 1, maxUnavailable: 0 },
-      });
-      sim.seedPodDisruptionBudget({ namespace: NS, name: "web", maxUnavailable: 1 });
-      sim.seedLease({ namespace: NS, name: "web-recycler" });
       const kubeconfig = sim.writeKubeconfig(join(dir, "kubeconfig.yaml"), { namespace: NS });
       const args = [
         "recycle",
