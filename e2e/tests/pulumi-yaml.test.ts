@@ -143,7 +143,7 @@ describe("rotor's components from a Pulumi YAML program, through pulumi-resource
       stack = await yamlStack("dev");
     });
 
-    it(`previews ${CHANGES} creates and no warning`, async () => {
+    it(`previews ${CHANGES} creates and no warning but the PATH notice`, async () => {
       const events = reported();
       const started = Date.now();
       const preview = await stack.preview({ onEvent: events.onEvent });
