@@ -33,3 +33,11 @@ export async function startPlugin(
   );
   return { process: child, port };
 }
+
+/** Calls a method of a generated gRPC client (`client.getSchema(request, callback)`) as a promise. */
+export function grpcCall<T>(client: unknown, method: string, request: unknown): Promise<T> {
+  const methods = client as Record<string, (req: unknown, cb: (e: Error | null, r: T) => void) => void>;
+  return new Promise((resolve, reject) => {
+    methods[method].call(client, request, (error, response) => (error ? reject(error) : resolve(response)));
+  });
+}

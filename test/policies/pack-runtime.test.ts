@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { KubeObject } from "../../policies/model";
-import { fromPulumi, startPlugin } from "../helpers/grpc-plugin";
+import { fromPulumi, grpcCall, startPlugin } from "../helpers/grpc-plugin";
 import { hangGuard } from "../helpers/hang-guard";
 import { objects } from "./helpers";
 import { resourceFor } from "./pulumi-args";
@@ -30,11 +30,7 @@ let pack: ChildProcess;
 let client: any;
 
 function call<T>(method: string, request: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    client[method](request, (error: Error | null, response: T) =>
-      error ? reject(error) : resolve(response),
-    );
-  });
+  return grpcCall<T>(client, method, request);
 }
 
 function options(): unknown {

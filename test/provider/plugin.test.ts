@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { packageSchema } from "../../provider/schema";
-import { fromPulumi, startPlugin } from "../helpers/grpc-plugin";
+import { fromPulumi, grpcCall, startPlugin } from "../helpers/grpc-plugin";
 
 const root = join(__dirname, "..", "..");
 // The generated gRPC and protobuf modules are untyped JavaScript.
@@ -23,11 +23,7 @@ let plugin: ChildProcess;
 let client: any;
 
 function call<T>(method: string, request: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    client[method](request, (error: Error | null, response: T) =>
-      error ? reject(error) : resolve(response),
-    );
-  });
+  return grpcCall<T>(client, method, request);
 }
 
 function schemaRequest(v: number): unknown {
