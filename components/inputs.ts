@@ -32,6 +32,18 @@ export function problemsMessage(kind: string, name: string, problems: readonly P
 }
 
 /**
+ * The error, with its message fixed. With Output-valued args one error rejects the inputs of every child, and
+ * @pulumi/pulumi's serializer prefixes `error serializing property "<key>": ` to the message of the error it
+ * rethrows, in place: nine prefixes for a RotatingApp, on top of the component's message. The key says nothing
+ * here (every input fails for the same reason), so the message stays the component's own.
+ */
+function withFixedMessage(error: Error): Error {
+  const message = error.message;
+  Object.defineProperty(error, "message", { get: () => message, set: () => undefined, configurable: true });
+  return error;
+}
+
+/**
  * Resolves args to a validated spec. With plain args the check runs now, throws a ResourceError at once, and the
  * spec is a plain value, so children get plain inputs (cheaper for the engine than Outputs); with Outputs it runs
  * when they resolve and the ResourceError fails the deployment of this resource.
@@ -43,7 +55,7 @@ export function resolveSpec<T>(
 ): T | pulumi.Output<T> {
   const check = (plain: unknown): T => {
     const result = resolve(withoutUndefined(plain));
-    if (!result.spec || result.problems.length > 0) throw fail(result.problems);
+    if (!result.spec || result.problems.length > 0) throw withFixedMessage(fail(result.problems));
     return result.spec;
   };
   if (!containsEventual(args)) return check(args);

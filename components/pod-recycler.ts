@@ -163,7 +163,7 @@ export class PodRecycler extends pulumi.ComponentResource {
     const spec = resolveSpec(
       args,
       (plain) => resolveRecycler(name, plain),
-      (problems) => new pulumi.ResourceError(problemsMessage("PodRecycler", name, problems), this),
+      (problems) => new pulumi.ResourceError(problemsMessage("PodRecycler", name, problems), this, true),
     );
     const manifests = lift(spec, buildRecyclerManifests);
     const pick = <U>(f: (m: RecyclerManifests) => U) => lift(manifests, f) as pulumi.Input<U>;

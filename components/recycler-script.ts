@@ -71,7 +71,7 @@ export class RecyclerScript extends pulumi.ComponentResource {
     const spec = resolveSpec(
       args,
       resolveRecyclerScript,
-      (problems) => new pulumi.ResourceError(problemsMessage("RecyclerScript", name, problems), this),
+      (problems) => new pulumi.ResourceError(problemsMessage("RecyclerScript", name, problems), this, true),
     );
     const configMap = lift(spec, (s) => buildRecyclerScript(s.namespace, s.name, recyclerBundle()));
     this.configMap = new k8s.core.v1.ConfigMap(

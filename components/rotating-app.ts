@@ -241,7 +241,7 @@ export class RotatingApp extends pulumi.ComponentResource {
     const spec = resolveSpec(
       appArgs,
       (plain) => resolveApp(name, plain),
-      (problems) => new pulumi.ResourceError(problemsMessage("RotatingApp", name, problems), this),
+      (problems) => new pulumi.ResourceError(problemsMessage("RotatingApp", name, problems), this, true),
     );
     const manifests = lift(spec, buildAppManifests);
     const pick = <U>(f: (m: ReturnType<typeof buildAppManifests>) => U) =>

@@ -24,9 +24,13 @@ function entryPoint(): string {
   return found;
 }
 
-/** Builds the bundle afresh (no cache); {@link recyclerBundle} is what callers normally want. */
-export function buildRecyclerBundle(): RecyclerBundle & { readonly inputs: readonly string[] } {
-  const entry = entryPoint();
+/**
+ * Builds the bundle afresh (no cache) from `entry` (recycler/main.ts of this checkout or package);
+ * {@link recyclerBundle} is what callers normally want.
+ */
+export function buildRecyclerBundle(
+  entry = entryPoint(),
+): RecyclerBundle & { readonly inputs: readonly string[] } {
   const result = buildSync({
     entryPoints: [entry],
     absWorkingDir: resolve(entry, "..", ".."),
@@ -41,6 +45,9 @@ export function buildRecyclerBundle(): RecyclerBundle & { readonly inputs: reado
     sourcemap: false,
     metafile: true,
     logLevel: "silent",
+    // The compiler options the bundle depends on, given here: an installed package has no tsconfig.json for esbuild
+    // to find, and without one it would emit sloppy-mode code with another hash than a checkout's.
+    tsconfigRaw: { compilerOptions: { alwaysStrict: true } },
   });
   const file = result.outputFiles[0];
   if (!file) throw new Error("esbuild produced no output for the recycler bundle");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -38,6 +38,22 @@ describe("recyclerBundle", () => {
     const again = buildRecyclerBundle();
     assert.equal(again.code, recyclerBundle().code);
     assert.equal(again.sha256, recyclerBundle().sha256);
+  });
+
+  it("is the same from an installed package, which has the sources but no tsconfig.json: strict mode either way", () => {
+    // The package ships recycler/ and contract/ (the bundle is built from them at run time), not tsconfig.json.
+    const dir = mkdtempSync(join(tmpdir(), "rotor-bundle-package-"));
+    try {
+      const root = join(__dirname, "..", "..");
+      for (const folder of ["recycler", "contract"]) {
+        cpSync(join(root, folder), join(dir, folder), { recursive: true });
+      }
+      const installed = buildRecyclerBundle(join(dir, "recycler", "main.ts"));
+      assert.equal(installed.sha256, recyclerBundle().sha256);
+      assert.ok(installed.code.startsWith('"use strict";'), installed.code.slice(0, 40));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("runs as a separate node process: --help, and invalid settings exit 2", () => {
