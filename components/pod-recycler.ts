@@ -65,12 +65,32 @@ export interface PodRecyclerArgs extends RecyclerRotationArgs {
   readonly scriptConfigMap?: pulumi.Input<string>;
 }
 
-const recyclerSchema = rotationSchema.omit({ enabled: true }).extend({
-  namespace: z.string().regex(DNS_LABEL).max(DNS_LABEL_MAX),
-  deployment: z.string().regex(DNS_SUBDOMAIN).max(DNS_SUBDOMAIN_MAX),
-  replicas: z.number().int().min(1).optional(),
-  partOf: z.string().min(1).max(DNS_LABEL_MAX).optional(),
-  scriptConfigMap: z.string().regex(DNS_SUBDOMAIN).max(DNS_SUBDOMAIN_MAX).optional(),
+/** The shape of PodRecycler's args; rotor's Pulumi package schema (provider/schema.ts) is generated from it. */
+export const recyclerSchema = rotationSchema.omit({ enabled: true }).extend({
+  namespace: z
+    .string()
+    .regex(DNS_LABEL)
+    .max(DNS_LABEL_MAX)
+    .meta({ description: "Namespace of the Deployment; the recycler's objects live there too." }),
+  deployment: z
+    .string()
+    .regex(DNS_SUBDOMAIN)
+    .max(DNS_SUBDOMAIN_MAX)
+    .meta({ description: "Name of the Deployment to rotate." }),
+  replicas: z.number().int().min(1).optional().meta({
+    description:
+      "Replicas the Deployment runs, when known: enables the checks that maxAge and the schedule can keep up.",
+  }),
+  partOf: z
+    .string()
+    .min(1)
+    .max(DNS_LABEL_MAX)
+    .optional()
+    .meta({ description: "app.kubernetes.io/part-of. Default: the Deployment name." }),
+  scriptConfigMap: z.string().regex(DNS_SUBDOMAIN).max(DNS_SUBDOMAIN_MAX).optional().meta({
+    description:
+      "ConfigMap with the recycler script in the namespace, shared with other recyclers: a RecyclerScript's configMapName. Default: a RecyclerScript of its own.",
+  }),
 });
 
 // The args and the schema must name the same fields; this fails to compile when they drift.

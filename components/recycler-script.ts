@@ -22,14 +22,23 @@ export interface RecyclerScriptArgs {
   readonly namePrefix?: pulumi.Input<string>;
 }
 
-const scriptSchema = z.strictObject({
-  namespace: z.string().regex(DNS_LABEL).max(DNS_LABEL_MAX),
+/** The shape of RecyclerScript's args; rotor's Pulumi package schema (provider/schema.ts) is generated from it. */
+export const scriptSchema = z.strictObject({
+  namespace: z
+    .string()
+    .regex(DNS_LABEL)
+    .max(DNS_LABEL_MAX)
+    .meta({ description: "Namespace of the ConfigMap: the namespace of the recyclers that mount it." }),
   // A DNS subdomain once "-<8 hex digits>" is appended.
   namePrefix: z
     .string()
     .regex(DNS_LABEL)
     .max(DNS_SUBDOMAIN_MAX - 9)
-    .optional(),
+    .optional()
+    .meta({
+      description:
+        "The ConfigMap is named <namePrefix>-<first 8 hex digits of the script's sha256>. Default: rotor-recycler.",
+    }),
 });
 
 /** Validates RecyclerScript args; the ConfigMap's namespace and name. */

@@ -53,9 +53,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const binDir = build("build.sh", "control plane binaries");
-  // The Pulumi engine (CLI and Kubernetes provider) only when a Pulumi test runs: cold, it takes the longest.
+  // The Pulumi engine (CLI, Kubernetes provider, YAML language host) only when a Pulumi test runs: cold, it takes
+  // the longest.
   const engine = files.some((f) => PULUMI_TEST.test(f))
-    ? { [ENGINE_ENV]: build("build-pulumi.sh", "Pulumi engine", ["cli", "kubernetes"]) }
+    ? { [ENGINE_ENV]: build("build-pulumi.sh", "Pulumi engine", ["cli", "kubernetes", "yaml"]) }
     : {};
   const python = files.some((f) => PYTHON_TEST.test(f))
     ? { [PYTHON_ENV]: build("build-python.sh", "Python environment") }

@@ -1,0 +1,311 @@
+// rotor's components from another Pulumi language: a Pulumi YAML program (e2e/programs/yaml/Pulumi.yaml) run by the
+// real engine (the CLI and the YAML language host built from pinned Go modules) against the real control plane,
+// through rotor's component provider plugin installed as a user installs it (`npm install -g` of the checkout puts
+// `pulumi-resource-rotor` on PATH). Preview, up, the live objects, a second up with nothing to do, an invalid input
+// refused with the component's own message, and destroy.
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { parse } from "yaml";
+import { buildAppManifests } from "../../components/app-manifests";
+import { resolveApp } from "../../components/app-spec";
+import { resolveRecycler } from "../../components/pod-recycler";
+import { buildRecyclerManifests } from "../../components/recycler-manifests";
+import { e2e, run } from "../harness/context";
+import { eventually } from "../harness/kube";
+import {
+  problems,
+  pulumiEnv,
+  removePulumiEnv,
+  reported,
+  resourceCounts,
+  type PulumiEnv,
+} from "../harness/pulumi";
+import { collectionPath, missingFields, ROOT, type KubeObject } from "../harness/rotor";
+
+const PROGRAM_DIR = join(ROOT, "e2e", "programs", "yaml");
+const NS = "rotor-yaml";
+
+/** What the program's stack holds: one RotatingApp, a standalone PodRecycler, their shared script. */
+const COUNTS: Record<string, number> = {
+  "kubernetes:apps/v1:Deployment": 2,
+  "kubernetes:batch/v1:CronJob": 2,
+  "kubernetes:coordination.k8s.io/v1:Lease": 2,
+  "kubernetes:core/v1:ConfigMap": 1,
+  "kubernetes:core/v1:Namespace": 1,
+  "kubernetes:core/v1:Service": 1,
+  "kubernetes:core/v1:ServiceAccount": 2,
+  "kubernetes:policy/v1:PodDisruptionBudget": 1,
+  "kubernetes:rbac.authorization.k8s.io/v1:Role": 2,
+  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
+  "pulumi:providers:kubernetes": 1,
+  "pulumi:providers:rotor": 1,
+  "pulumi:pulumi:Stack": 1,
+  "rotor:index:PodRecycler": 2,
+  "rotor:index:RecyclerScript": 1,
+  "rotor:index:RotatingApp": 1,
+};
+const TOTAL = Object.values(COUNTS).reduce((a, b) => a + b, 0);
+/** The engine's change summaries leave out default providers: rotor's (the program names no rotor provider). */
+const CHANGES = TOTAL - 1;
+
+/** A resource's properties as the program writes them, with the program's references replaced by their values. */
+function programProperties(resource: string, values: Record<string, unknown>): Record<string, unknown> {
+  const program = parse(readFileSync(join(PROGRAM_DIR, "Pulumi.yaml"), "utf8")) as {
+    resources: Record<string, { properties: Record<string, unknown> }>;
+  };
+  const substitute = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      const ref = /^\$\{(.+)\}$/.exec(v)?.[1];
+      if (ref === undefined) return v;
+      if (!(ref in values)) throw new Error(`no value for \${${ref}} in the test`);
+      return values[ref];
+    }
+    if (Array.isArray(v)) return v.map(substitute);
+    if (v !== null && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x)]));
+    }
+    return v;
+  };
+  const found = program.resources[resource];
+  if (!found) throw new Error(`the program has no resource ${resource}`);
+  return substitute(found.properties) as Record<string, unknown>;
+}
+
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
+
+describe("rotor's components from a Pulumi YAML program, through pulumi-resource-rotor", () => {
+  let p: PulumiEnv;
+  let pathWithPlugin: string;
+  const { admin } = e2e();
+
+  /** A stack of the program in its own copy of the program's directory, with the control plane's kubeconfig. */
+  async function yamlStack(stackName: string, config: Record<string, string> = {}): Promise<Stack> {
+    const workDir = join(p.dir, "work", `yaml-${stackName}`);
+    mkdirSync(workDir, { recursive: true });
+    copyFileSync(join(PROGRAM_DIR, "Pulumi.yaml"), join(workDir, "Pulumi.yaml"));
+    const stack = await LocalWorkspace.createOrSelectStack(
+      { stackName, workDir },
+      { pulumiCommand: p.cli, envVars: { ...p.env, PATH: pathWithPlugin } },
+    );
+    await stack.setConfig("kubeconfig", {
+      value: readFileSync(e2e().state.kubeconfig, "utf8"),
+      secret: true,
+    });
+    for (const [key, value] of Object.entries(config)) await stack.setConfig(key, { value });
+    return stack;
+  }
+
+  before(async () => {
+    // The plugin runs the compiled provider (dist/), as it does once npm has installed rotor.
+    const built = await run("npm", ["run", "build"], { cwd: ROOT });
+    assert.equal(built.code, 0, built.stderr);
+    p = await pulumiEnv();
+    // What a user runs in a clone of rotor (npm links the checkout and its bins, `rotor` and the plugin).
+    const prefix = join(p.dir, "npm-global");
+    const installed = await run(
+      "npm",
+      ["install", "--global", "--prefix", prefix, "--offline", "--no-audit", "--no-fund", ROOT],
+      { cwd: p.dir },
+    );
+    assert.equal(installed.code, 0, installed.stderr);
+    pathWithPlugin = `${join(prefix, "bin")}:${process.env.PATH ?? ""}`;
+    await eventually(`namespace ${NS} absent`, async () => {
+      const res = await admin.send("GET", `/api/v1/namespaces/${NS}`);
+      return res.status === 404 ? true : undefined;
+    });
+  });
+  after(() => removePulumiEnv(p));
+
+  describe("a valid program", () => {
+    let stack: Stack;
+    before(async () => {
+      stack = await yamlStack("dev");
+    });
+
+    it(`previews ${CHANGES} creates and no warning`, async () => {
+      const events = reported();
+      const started = Date.now();
+      const preview = await stack.preview({ onEvent: events.onEvent });
+      console.log(`yaml: pulumi preview of ${CHANGES} resources in ${seconds(started)} s`);
+      assert.deepEqual(preview.changeSummary, { create: CHANGES });
+      assert.deepEqual(problems(events), []);
+    });
+
+    it("creates every resource with pulumi up, each type as many times as expected", async () => {
+      const events = reported();
+      const started = Date.now();
+      const up = await stack.up({ onEvent: events.onEvent });
+      console.log(`yaml: pulumi up created ${CHANGES} resources in ${seconds(started)} s`);
+      assert.equal(up.summary.result, "succeeded");
+      assert.deepEqual(up.summary.resourceChanges, { create: CHANGES });
+      assert.deepEqual(await resourceCounts(stack), COUNTS);
+      assert.deepEqual(problems(events), []);
+    });
+
+    it("returns the components' outputs to the program", async () => {
+      const outputs = await stack.outputs();
+      const script = outputs.scriptConfigMap?.value as string;
+      assert.match(script, /^rotor-recycler-[0-9a-f]{8}$/);
+      assert.deepEqual(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value as unknown])), {
+        serviceHost: `web.${NS}.svc.cluster.local`,
+        podSelector: { "app.kubernetes.io/instance": "web", "app.kubernetes.io/name": "web" },
+        recyclerCronJob: "legacy-recycler",
+        scriptConfigMap: script,
+      });
+    });
+
+    it("leaves on the cluster the app's Deployment, Service and PodDisruptionBudget as RotatingApp builds them", async () => {
+      const script = (await stack.outputs()).scriptConfigMap?.value as string;
+      const props = programProperties("web", {
+        "ns.metadata.name": NS,
+        replicas: 2,
+        "script.configMapName": script,
+      });
+      const { recyclerScriptConfigMap, ...app } = props;
+      assert.equal(recyclerScriptConfigMap, script);
+      const { spec, problems: found } = resolveApp("web", app);
+      assert.deepEqual(found, []);
+      assert.ok(spec);
+      const manifests = buildAppManifests(spec);
+      const expected = [
+        manifests.deployment,
+        manifests.service,
+        manifests.podDisruptionBudget,
+      ] as KubeObject[];
+      for (const o of expected) {
+        const live = await admin.get(`${collectionPath(o)}/${o.metadata.name}`);
+        assert.deepEqual(missingFields(o, live), [], `${o.kind} ${o.metadata.name}`);
+      }
+      // The fields that make rotation safe, read back from the cluster.
+      const deployment = await admin.get<{
+        spec: {
+          replicas: number;
+          minReadySeconds: number;
+          strategy: { rollingUpdate: { maxSurge: number; maxUnavailable: number } };
+          template: { spec: { containers: { readinessProbe: unknown }[] } };
+        };
+        status: { availableReplicas?: number };
+      }>(`/apis/apps/v1/namespaces/${NS}/deployments/web`);
+      assert.equal(deployment.spec.replicas, 2);
+      assert.equal(deployment.status.availableReplicas, 2, "the provider awaited the rollout");
+      assert.deepEqual(deployment.spec.strategy.rollingUpdate, { maxSurge: 1, maxUnavailable: 0 });
+      assert.deepEqual(deployment.spec.template.spec.containers[0]?.readinessProbe, {
+        httpGet: { path: "/ready", port: "http", scheme: "HTTP" },
+        periodSeconds: 10,
+        timeoutSeconds: 1,
+        successThreshold: 1,
+        failureThreshold: 3,
+      });
+      const pdb = await admin.get<{ spec: { maxUnavailable: number; unhealthyPodEvictionPolicy: string } }>(
+        `/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets/web`,
+      );
+      assert.equal(pdb.spec.maxUnavailable, 1);
+      assert.equal(pdb.spec.unhealthyPodEvictionPolicy, "AlwaysAllow");
+      const service = await admin.get<{
+        spec: { ports: { name: string; port: number; targetPort: unknown }[] };
+      }>(`/api/v1/namespaces/${NS}/services/web`);
+      assert.deepEqual(
+        service.spec.ports.map((port) => [port.name, port.port, port.targetPort]),
+        [["http", 80, "http"]],
+      );
+    });
+
+    it("leaves on the cluster both recyclers' CronJobs, mounting the one shared script", async () => {
+      const script = (await stack.outputs()).scriptConfigMap?.value as string;
+      const legacy = resolveRecycler(
+        "legacy-recycler",
+        programProperties("legacyRecycler", {
+          "ns.metadata.name": NS,
+          "legacy.metadata.name": "legacy",
+          "script.configMapName": script,
+        }),
+      );
+      assert.deepEqual(legacy.problems, []);
+      assert.ok(legacy.spec);
+      const m = buildRecyclerManifests(legacy.spec);
+      for (const o of [m.serviceAccount, m.role, m.roleBinding, m.lease, m.cronJob] as KubeObject[]) {
+        const live = await admin.get(`${collectionPath(o)}/${o.metadata.name}`);
+        assert.deepEqual(missingFields({ ...o, spec: o.kind === "Lease" ? {} : o.spec }, live), [], o.kind);
+      }
+      interface LiveCronJob {
+        metadata: { annotations: Record<string, string> };
+        spec: {
+          schedule: string;
+          timeZone: string;
+          jobTemplate: {
+            spec: {
+              template: {
+                spec: { containers: { args: string[] }[]; volumes: { configMap?: { name: string } }[] };
+              };
+            };
+          };
+        };
+      }
+      const cronJob = (name: string) =>
+        admin.get<LiveCronJob>(`/apis/batch/v1/namespaces/${NS}/cronjobs/${name}`);
+      const web = await cronJob("web-recycler");
+      assert.equal(web.spec.schedule, "*/15 * * * *");
+      assert.equal(web.spec.timeZone, "Europe/Berlin");
+      assert.equal(web.metadata.annotations["rotor.dev/target-deployment"], "web");
+      const args = web.spec.jobTemplate.spec.template.spec.containers[0]?.args ?? [];
+      assert.equal(args[args.indexOf("--window") + 1], "Mon-Fri 08:00-18:00");
+      assert.equal(args[args.indexOf("--strategy") + 1], "evict");
+      for (const c of [web, await cronJob("legacy-recycler")]) {
+        const volumes = c.spec.jobTemplate.spec.template.spec.volumes.flatMap((v) => v.configMap?.name ?? []);
+        assert.deepEqual(volumes, [script]);
+      }
+      const configMaps = await admin.get<{ items: { metadata: { name: string } }[] }>(
+        `/api/v1/namespaces/${NS}/configmaps?labelSelector=app.kubernetes.io%2Fmanaged-by%3Drotor`,
+      );
+      assert.deepEqual(
+        configMaps.items.map((c) => c.metadata.name),
+        [script],
+      );
+    });
+
+    it("reports no changes on a second pulumi up", async () => {
+      const up = await stack.up({ expectNoChanges: true });
+      assert.deepEqual(up.summary.resourceChanges, { same: CHANGES });
+    });
+
+    it("leaves no object behind after pulumi destroy", async () => {
+      const destroyed = await stack.destroy();
+      assert.deepEqual(destroyed.summary.resourceChanges, { delete: CHANGES });
+      assert.deepEqual(await resourceCounts(stack), {});
+      await eventually(`namespace ${NS} gone`, async () => {
+        const res = await admin.send("GET", `/api/v1/namespaces/${NS}`);
+        return res.status === 404 ? true : undefined;
+      });
+      await stack.workspace.removeStack("dev");
+    });
+  });
+
+  describe("an invalid input", () => {
+    it("fails pulumi preview with RotatingApp's own message and creates nothing", async () => {
+      const namespace = "rotor-yaml-invalid";
+      const stack = await yamlStack("invalid", { replicas: "1", namespace });
+      const error = await stack.preview().then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      assert.ok(error, "preview fails");
+      assert.ok(
+        error.message.includes(
+          'RotatingApp "web" has invalid args (1 problem):\n' +
+            "      - replicas (1) must be at least 2 for zero-downtime rotation",
+        ) ||
+          error.message.includes(
+            'RotatingApp "web" has invalid args (1 problem):\n  - replicas (1) must be at least 2 for zero-downtime rotation',
+          ),
+        error.message,
+      );
+      const res = await admin.send("GET", `/api/v1/namespaces/${namespace}`);
+      assert.equal(res.status, 404);
+      assert.deepEqual(await resourceCounts(stack), {});
+      await stack.workspace.removeStack("invalid");
+    });
+  });
+});
