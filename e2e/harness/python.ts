@@ -26,6 +26,8 @@ export interface PythonRun {
   /** The driver's report (its last line of stdout). */
   readonly ok: boolean;
   readonly changes?: Record<string, number>;
+  /** The stack's outputs after `up`. */
+  readonly outputs?: Record<string, unknown>;
   readonly error?: string;
   /** The engine's warnings and errors, without the ephemeral status lines. */
   readonly problems: { severity: string; urn: string; message: string }[];
@@ -37,6 +39,8 @@ export interface PythonOptions {
   readonly namespace?: string;
   readonly replicas?: number;
   readonly expectNoChanges?: boolean;
+  /** More environment for the driver (and so for the CLI and its plugins), e.g. a PATH with rotor's plugin. */
+  readonly env?: Record<string, string>;
 }
 
 /** The workspace of a Python stack: its Pulumi.yaml and stack settings, as the Python Automation API writes them. */
@@ -70,7 +74,7 @@ export async function runPython(
   const result = await run(join(pythonVenv(), "bin", "python"), args, {
     cwd: PYTHON_DIR,
     // PYTHONDONTWRITEBYTECODE: no __pycache__ left in the repository.
-    env: { ...process.env, ...p.env, PYTHONDONTWRITEBYTECODE: "1" },
+    env: { ...process.env, ...p.env, ...options.env, PYTHONDONTWRITEBYTECODE: "1" },
   });
   const ms = Date.now() - started;
   const last = result.stdout.trim().split("\n").pop() ?? "";

@@ -7,8 +7,8 @@ language host is needed (none can be built here: the Go module proxy refuses its
 
 The engine directory is the one e2e/build-pulumi.sh prints (<dir>/bin/pulumi). The backend, PULUMI_HOME, the
 passphrase and the plugin settings come from the environment, as for every Pulumi CLI run. Prints one JSON
-object on its last line of stdout: {"ok": true, "changes": {op: count}, "problems": [...]} or, when the operation
-fails, {"ok": false, "error": "<the CLI's error>", "problems": [...]} (exit code 1).
+object on its last line of stdout: {"ok": true, "changes": {op: count}, "problems": [...]} (and, for up, the
+stack's "outputs") or, when the operation fails, {"ok": false, "error": "<the CLI's error>", "problems": [...]} (exit code 1).
 """
 
 import argparse
@@ -66,17 +66,23 @@ def main() -> int:
     stack.set_config("pulumi:disable-default-providers[0]", auto.ConfigValue("kubernetes"), path=True)
 
     events: list[auto.EngineEvent] = []
+    outputs: dict[str, object] = {}
     try:
         if a.operation == "preview":
             changes = stack.preview(on_event=events.append).change_summary
         elif a.operation == "up":
-            changes = stack.up(on_event=events.append, expect_no_changes=a.expect_no_changes).summary.resource_changes
+            up = stack.up(on_event=events.append, expect_no_changes=a.expect_no_changes)
+            changes = up.summary.resource_changes
+            outputs = {k: v.value for k, v in up.outputs.items()}
         else:
             changes = stack.destroy(on_event=events.append).summary.resource_changes
     except auto.errors.CommandError as error:
         print(json.dumps({"ok": False, "error": str(error), "problems": _problems(events)}))
         return 1
-    print(json.dumps({"ok": True, "changes": dict(changes or {}), "problems": _problems(events)}))
+    report = {"ok": True, "changes": dict(changes or {}), "problems": _problems(events)}
+    if a.operation == "up":
+        report["outputs"] = outputs
+    print(json.dumps(report))
     return 0
 
 
