@@ -4,17 +4,17 @@
 // `pulumi-resource-rotor` on PATH). Preview, up, the live objects, a second up with nothing to do, an invalid input
 // refused with the component's own message and nothing changed, and destroy.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildAppManifests } from "../../components/app-manifests";
 import { resolveApp } from "../../components/app-spec";
 import { resolveRecycler } from "../../components/pod-recycler";
 import { buildRecyclerManifests } from "../../components/recycler-manifests";
-import { e2e, run } from "../harness/context";
+import { e2e } from "../harness/context";
 import { eventually } from "../harness/kube";
 import { pulumiEnv, removePulumiEnv, type PulumiEnv } from "../harness/pulumi";
+import { installRotorPlugin } from "../harness/rotor-plugin";
 import { pythonResourceCounts, runPython, type PythonRun } from "../harness/python";
-import { collectionPath, missingFields, ROOT, type KubeObject } from "../harness/rotor";
+import { collectionPath, missingFields, type KubeObject } from "../harness/rotor";
 
 const STACK = "dev";
 /** The program's default namespace (program.py). */
@@ -75,22 +75,13 @@ describe("rotor's components from a Python program, through pulumi-resource-roto
   const { admin } = e2e();
 
   before(async () => {
-    // The plugin runs the compiled provider (dist/), as it does once npm has installed rotor.
-    const built = await run("npm", ["run", "build"], { cwd: ROOT });
-    assert.equal(built.code, 0, built.stderr);
     p = await pulumiEnv();
-    const prefix = join(p.dir, "npm-global");
-    const installed = await run(
-      "npm",
-      ["install", "--global", "--prefix", prefix, "--offline", "--no-audit", "--no-fund", ROOT],
-      { cwd: p.dir },
-    );
-    assert.equal(installed.code, 0, installed.stderr);
-    withPlugin = { PATH: `${join(prefix, "bin")}:${process.env.PATH ?? ""}` };
+    const plugin = await installRotorPlugin(p);
+    withPlugin = { PATH: plugin.path };
     pluginWarning = {
       severity: "warning",
       urn: "",
-      message: `using pulumi-resource-rotor from $PATH at ${join(prefix, "bin", "pulumi-resource-rotor")}\n`,
+      message: `using pulumi-resource-rotor from $PATH at ${plugin.binary}\n`,
     };
     await eventually(`namespace ${NS} absent`, async () => {
       const res = await admin.send("GET", `/api/v1/namespaces/${NS}`);
