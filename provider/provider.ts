@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { rotorVersion } from "../cli/version";
 import { resolveApp } from "../components/app-spec";
-import { containsEventual, problemsMessage, withoutUndefined } from "../components/inputs";
+import { problemsMessage, withoutUndefined } from "../components/inputs";
 import { PodRecycler, resolveRecycler, type PodRecyclerArgs } from "../components/pod-recycler";
 import type { Problem } from "../components/problems";
 import {
@@ -27,33 +27,28 @@ export class RotorProvider implements pulumi.provider.Provider {
     this.schema = JSON.stringify(packageSchema(version));
   }
 
-  construct(
+  async construct(
     name: string,
     type: string,
     inputs: pulumi.Inputs,
     options: pulumi.ComponentResourceOptions,
   ): Promise<pulumi.provider.ConstructResult> {
-    // async only in its result: the components throw synchronously for plain invalid args.
-    try {
-      return Promise.resolve(this.constructNow(name, type, inputs, options));
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+    return this.constructNow(name, type, inputs, await knownValue(inputs), options);
   }
 
   private constructNow(
     name: string,
     type: string,
     inputs: pulumi.Inputs,
+    known: Record<string, unknown> | undefined,
     options: pulumi.ComponentResourceOptions,
   ): pulumi.provider.ConstructResult {
     switch (type) {
       case token("RotatingApp"): {
         // The script ConfigMap is wiring between components, not a field of the app: PodRecycler checks it.
-        const app = Object.fromEntries(
-          Object.entries(inputs).filter(([k]) => k !== "recyclerScriptConfigMap"),
-        );
         plainInputs("RotatingApp", name, inputs, ["rotation", "autoscaling"]);
+        const app =
+          known && Object.fromEntries(Object.entries(known).filter(([k]) => k !== "recyclerScriptConfigMap"));
         precheck("RotatingApp", name, app, (plain) => resolveApp(name, plain));
         const component = new RotatingApp(name, inputs as RotatingAppArgs, options);
         return {
@@ -66,12 +61,12 @@ export class RotorProvider implements pulumi.provider.Provider {
         };
       }
       case token("PodRecycler"): {
-        precheck("PodRecycler", name, inputs, (plain) => resolveRecycler(name, plain));
+        precheck("PodRecycler", name, known, (plain) => resolveRecycler(name, plain));
         const component = new PodRecycler(name, inputs as PodRecyclerArgs, options);
         return { urn: component.urn, state: { cronJobName: component.cronJobName } };
       }
       case token("RecyclerScript"): {
-        precheck("RecyclerScript", name, inputs, resolveRecyclerScript);
+        precheck("RecyclerScript", name, known, resolveRecyclerScript);
         const component = new RecyclerScript(name, inputs as RecyclerScriptArgs, options);
         return { urn: component.urn, state: { configMapName: component.configMapName } };
       }
@@ -84,18 +79,29 @@ export class RotorProvider implements pulumi.provider.Provider {
 }
 
 /**
- * Validates plain inputs before the component registers anything, so an invalid input fails `pulumi preview` with
- * the component's own message and leaves neither the component nor a child in the stack. Inputs that hold
- * outputs of other resources are validated by the component once they resolve, as in a Node.js program.
+ * The inputs' values, or undefined while some are unknown (a preview, before a resource they refer to exists).
+ * The engine hands inputs that refer to other resources over as Outputs; at `pulumi up` their values are known.
+ */
+async function knownValue(inputs: pulumi.Inputs): Promise<Record<string, unknown> | undefined> {
+  // isKnown and promise are the Output's own, internal to @pulumi/pulumi: public apply never runs on an unknown.
+  const all = pulumi.output(inputs) as unknown as { isKnown: Promise<boolean>; promise(): Promise<unknown> };
+  const [isKnown, value] = await Promise.all([all.isKnown, all.promise()]);
+  return isKnown ? (value as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Validates the inputs' values before the component registers anything, so an invalid input fails the construct
+ * (`pulumi preview`, `pulumi up`) with the component's own message and leaves neither the component nor a child in
+ * the stack. While some are unknown, the component validates them once they resolve, as in a Node.js program.
  */
 function precheck(
   kind: string,
   name: string,
-  inputs: pulumi.Inputs,
+  known: Record<string, unknown> | undefined,
   resolve: (plain: unknown) => { problems: readonly Problem[] },
 ): void {
-  if (containsEventual(inputs)) return;
-  const { problems } = resolve(withoutUndefined(inputs));
+  if (known === undefined) return;
+  const { problems } = resolve(withoutUndefined(known));
   if (problems.length > 0) throw new Error(problemsMessage(kind, name, problems));
 }
 

@@ -66,6 +66,7 @@ interface JsonSchema {
   additionalProperties?: boolean | JsonSchema;
   items?: JsonSchema;
   enum?: unknown[];
+  const?: unknown;
   anyOf?: JsonSchema[];
   oneOf?: JsonSchema[];
   allOf?: JsonSchema[];
@@ -108,6 +109,9 @@ class Generator {
   /** The `$defs` of the JSON Schema being converted (zod's named schemas, like Probe). */
   defs: Record<string, JsonSchema> = {};
 
+  /** @param resources names of the package's resources, whose inputs name their types after the key alone */
+  constructor(private readonly resources: ReadonlySet<string>) {}
+
   /** Defines a named type, or checks that an earlier definition of the name is the same type. */
   private define(name: string, spec: ObjectTypeSpec | EnumTypeSpec, where: string): { $ref: string } {
     const key = token(name);
@@ -136,7 +140,7 @@ class Generator {
   private property(owner: string, key: string, node: JsonSchema): PropertySpec {
     const path = `${owner}.${key}`;
     // A resource's own inputs name their types after the key alone (Rotation), nested ones after their owner too.
-    const derived = `${RESOURCE_NAMES.has(owner) ? "" : owner}${pascal(key)}`;
+    const derived = `${this.resources.has(owner) ? "" : owner}${pascal(key)}`;
     const spec: PropertySpec = this.type(node, TYPE_NAMES[path] ?? derived, path);
     const description = node.description;
     return {
@@ -162,13 +166,15 @@ class Generator {
     if (Array.isArray(node.type)) {
       return { oneOf: node.type.map((t, i) => this.type({ type: t }, `${name}${i}`, `${path}|${i}`)) };
     }
+    if (node.const !== undefined || (node.enum && node.type !== "string")) {
+      throw new Error(
+        `Pulumi schema: ${path} is a literal or a non-string enum, which Pulumi schemas cannot express: use a z.enum of strings.`,
+      );
+    }
     switch (node.type) {
       case "string":
         if (node.enum) {
-          const values = node.enum.map((v) => {
-            if (typeof v !== "string") throw new Error(`Pulumi schema: ${path} has a non-string enum value.`);
-            return { value: v };
-          });
+          const values = node.enum.map((v) => ({ value: String(v) }));
           return this.define(name, { type: "string", enum: values }, path);
         }
         return { type: "string" };
@@ -177,7 +183,11 @@ class Generator {
       case "boolean":
         return { type: node.type };
       case "array":
-        if (!node.items) throw new Error(`Pulumi schema: ${path} is an array without items.`);
+        if (!node.items) {
+          throw new Error(
+            `Pulumi schema: ${path} is an array without one type for its items (a tuple), which Pulumi schemas cannot express.`,
+          );
+        }
         return {
           type: "array",
           items: this.type(node.items, TYPE_NAMES[path] ?? singular(name), `${path}[]`),
@@ -239,7 +249,15 @@ const OUTPUTS: Record<string, Record<string, PropertySpec>> = {
   },
 };
 
-const RESOURCES: { name: string; schema: z.ZodType; description: string }[] = [
+/** A component the package serves: its name (`rotor:index:<name>`), the zod schema of its args, what it is. */
+export interface ComponentSchema {
+  readonly name: string;
+  readonly schema: z.ZodType;
+  readonly description: string;
+}
+
+/** The components the plugin serves. */
+export const COMPONENTS: readonly ComponentSchema[] = [
   {
     name: "RotatingApp",
     schema: rotatingAppInputSchema,
@@ -260,17 +278,18 @@ const RESOURCES: { name: string; schema: z.ZodType; description: string }[] = [
   },
 ];
 
-const RESOURCE_NAMES = new Set(RESOURCES.map((r) => r.name));
-
 /** The resource types the plugin serves, by token. */
-export const RESOURCE_TOKENS = RESOURCES.map((r) => token(r.name));
+export const RESOURCE_TOKENS = COMPONENTS.map((r) => token(r.name));
 
-/** The package schema of rotor at a version. */
-export function packageSchema(version: string): PackageSpec {
+/** The package schema of rotor at a version (of the given components: tests pass others). */
+export function packageSchema(
+  version: string,
+  components: readonly ComponentSchema[] = COMPONENTS,
+): PackageSpec {
   const resources: Record<string, ResourceSpec> = {};
   // One generator for every resource, so types they share (the rotation strategy) are defined once.
-  const g = new Generator();
-  for (const r of RESOURCES) {
+  const g = new Generator(new Set(components.map((r) => r.name)));
+  for (const r of components) {
     const json = z.toJSONSchema(r.schema, { io: "input", unrepresentable: "throw" }) as JsonSchema;
     g.defs = json.$defs ?? {};
     const { properties, required } = g.properties(r.name, json);

@@ -41,6 +41,8 @@ const COUNTS: Record<string, number> = {
   "kubernetes:rbac.authorization.k8s.io/v1:Role": 2,
   "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
   "pulumi:providers:kubernetes": 1,
+  // The engine's own provider: the plugin reads the program's Kubernetes provider back by its URN to pass it on.
+  "pulumi:providers:pulumi": 1,
   "pulumi:providers:rotor": 1,
   "pulumi:pulumi:Stack": 1,
   "rotor:index:PodRecycler": 2,
@@ -48,8 +50,8 @@ const COUNTS: Record<string, number> = {
   "rotor:index:RotatingApp": 1,
 };
 const TOTAL = Object.values(COUNTS).reduce((a, b) => a + b, 0);
-/** The engine's change summaries leave out default providers: rotor's (the program names no rotor provider). */
-const CHANGES = TOTAL - 1;
+/** The engine's change summaries leave out default providers: rotor's (the program names none) and the engine's. */
+const CHANGES = TOTAL - 2;
 
 /** A resource's properties as the program writes them, with the program's references replaced by their values. */
 function programProperties(resource: string, values: Record<string, unknown>): Record<string, unknown> {
@@ -76,9 +78,24 @@ function programProperties(resource: string, values: Record<string, unknown>): R
 
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
 
+/**
+ * The warnings and errors of an operation, but for the CLI's notice that it runs a plugin found on PATH: what it
+ * says, every time, to a user who installed rotor with npm (the point of this test).
+ */
+function problemsBesidesPathNotice(events: ReturnType<typeof reported>, plugin: string) {
+  const notice = `using pulumi-resource-rotor from $PATH at ${plugin}\n`;
+  const found = problems(events);
+  assert.ok(
+    found.some((d) => d.severity === "warning" && d.message === notice),
+    `the PATH notice: ${JSON.stringify(found)}`,
+  );
+  return found.filter((d) => d.message !== notice);
+}
+
 describe("rotor's components from a Pulumi YAML program, through pulumi-resource-rotor", () => {
   let p: PulumiEnv;
   let pathWithPlugin: string;
+  let plugin: string;
   const { admin } = e2e();
 
   /** A stack of the program in its own copy of the program's directory, with the control plane's kubeconfig. */
@@ -111,6 +128,7 @@ describe("rotor's components from a Pulumi YAML program, through pulumi-resource
       { cwd: p.dir },
     );
     assert.equal(installed.code, 0, installed.stderr);
+    plugin = join(prefix, "bin", "pulumi-resource-rotor");
     pathWithPlugin = `${join(prefix, "bin")}:${process.env.PATH ?? ""}`;
     await eventually(`namespace ${NS} absent`, async () => {
       const res = await admin.send("GET", `/api/v1/namespaces/${NS}`);
@@ -125,13 +143,13 @@ describe("rotor's components from a Pulumi YAML program, through pulumi-resource
       stack = await yamlStack("dev");
     });
 
-    it(`previews ${CHANGES} creates and no warning`, async () => {
+    it(`previews ${CHANGES} creates and no warning but the PATH notice`, async () => {
       const events = reported();
       const started = Date.now();
       const preview = await stack.preview({ onEvent: events.onEvent });
       console.log(`yaml: pulumi preview of ${CHANGES} resources in ${seconds(started)} s`);
       assert.deepEqual(preview.changeSummary, { create: CHANGES });
-      assert.deepEqual(problems(events), []);
+      assert.deepEqual(problemsBesidesPathNotice(events, plugin), []);
     });
 
     it("creates every resource with pulumi up, each type as many times as expected", async () => {
@@ -142,7 +160,7 @@ describe("rotor's components from a Pulumi YAML program, through pulumi-resource
       assert.equal(up.summary.result, "succeeded");
       assert.deepEqual(up.summary.resourceChanges, { create: CHANGES });
       assert.deepEqual(await resourceCounts(stack), COUNTS);
-      assert.deepEqual(problems(events), []);
+      assert.deepEqual(problemsBesidesPathNotice(events, plugin), []);
     });
 
     it("returns the components' outputs to the program", async () => {
@@ -287,21 +305,23 @@ describe("rotor's components from a Pulumi YAML program, through pulumi-resource
     it("fails pulumi preview with RotatingApp's own message and creates nothing", async () => {
       const namespace = "rotor-yaml-invalid";
       const stack = await yamlStack("invalid", { replicas: "1", namespace });
-      const error = await stack.preview().then(
+      const events = reported();
+      const error = await stack.preview({ onEvent: events.onEvent }).then(
         () => undefined,
         (e: unknown) => e as Error,
       );
       assert.ok(error, "preview fails");
-      assert.ok(
-        error.message.includes(
-          'RotatingApp "web" has invalid args (1 problem):\n' +
-            "      - replicas (1) must be at least 2 for zero-downtime rotation",
-        ) ||
-          error.message.includes(
-            'RotatingApp "web" has invalid args (1 problem):\n  - replicas (1) must be at least 2 for zero-downtime rotation',
-          ),
-        error.message,
-      );
+      // One error, the component's message for the resource it names; the other components were fine.
+      assert.deepEqual(problemsBesidesPathNotice(events, plugin), [
+        {
+          severity: "error",
+          urn: "",
+          message:
+            "rotor:index:RotatingApp resource 'web' has a problem: " +
+            'RotatingApp "web" has invalid args (1 problem):\n  - replicas (1) must be at least 2 for zero-downtime rotation: evicting the only pod leaves nothing to serve. Use 2 or more replicas, or set rotation.strategy: restart to start a new pod before the old one stops.\n',
+          ephemeral: false,
+        },
+      ]);
       const res = await admin.send("GET", `/api/v1/namespaces/${namespace}`);
       assert.equal(res.status, 404);
       assert.deepEqual(await resourceCounts(stack), {});

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createRequire } from "node:module";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { KubeObject } from "../../policies/model";
+import { fromPulumi, grpcCall, startPlugin } from "../helpers/grpc-plugin";
 import { hangGuard } from "../helpers/hang-guard";
 import { objects } from "./helpers";
 import { resourceFor } from "./pulumi-args";
@@ -18,7 +18,6 @@ import { resourceFor } from "./pulumi-args";
  */
 
 const packDir = join(__dirname, "..", "..", "policy-pack");
-const fromPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
 // The generated gRPC and protobuf modules are untyped JavaScript.
 /* eslint-disable @typescript-eslint/no-unsafe-return */
 const grpc: any = fromPulumi("@grpc/grpc-js");
@@ -31,11 +30,7 @@ let pack: ChildProcess;
 let client: any;
 
 function call<T>(method: string, request: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    client[method](request, (error: Error | null, response: T) =>
-      error ? reject(error) : resolve(response),
-    );
-  });
+  return grpcCall<T>(client, method, request);
 }
 
 function options(): unknown {
@@ -88,20 +83,8 @@ async function analyzeStack(all: readonly KubeObject[]): Promise<Diagnostic[]> {
 const runner = fromPulumi.resolve("@pulumi/pulumi/cmd/run-policy-pack");
 
 before(async () => {
-  pack = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
-    cwd: packDir,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  pack.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const port = await hangGuard(
-    new Promise<number>((resolve, reject) => {
-      pack.stdout!.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-      pack.once("exit", (code) => reject(new Error(`the pack exited with ${code}: ${stderr}`)));
-    }),
-    "the policy pack to print its port",
-    () => stderr,
-  );
+  let port: number;
+  ({ process: pack, port } = await startPlugin([runner, "127.0.0.1:0", "."], packDir, "the policy pack"));
   client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 });
 
