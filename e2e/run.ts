@@ -1,7 +1,8 @@
 /**
  * `npm run test:e2e`: builds the pinned control plane once (e2e/build.sh, cached outside the repository) and,
  * when a Pulumi test file (e2e/tests/pulumi-*.test.ts) is selected, the pinned Pulumi engine
- * (e2e/build-pulumi.sh, the same cache); starts the control plane on loopback, runs every e2e/tests/*.test.ts
+ * (e2e/build-pulumi.sh, the same cache) and, when a Python one (e2e/tests/pulumi-python*.test.ts) is, the pinned
+ * Python environment (e2e/build-python.sh, the same cache); starts the control plane on loopback, runs every e2e/tests/*.test.ts
  * file against it with Node's test runner, and stops every process it started, whether the tests pass, fail
  * or are interrupted.
  *
@@ -13,11 +14,13 @@ import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ControlPlane } from "./harness/control-plane";
-import { ENGINE_ENV, STATE_ENV } from "./harness/context";
+import { ENGINE_ENV, PYTHON_ENV, STATE_ENV } from "./harness/context";
 
 const root = join(__dirname, "..");
 /** The test files that run the real Pulumi engine: the engine is built (or found in the cache) only for them. */
 const PULUMI_TEST = /(^|\/)pulumi-[^/]*\.test\.ts$/;
+/** The Pulumi test files that run a Python program: the Python environment is made only for them. */
+const PYTHON_TEST = /(^|\/)pulumi-python[^/]*\.test\.ts$/;
 
 /** Runs a build script from e2e/ and returns the directory it prints on its last line. */
 function build(script: string, what: string, args: readonly string[] = []): string {
@@ -55,6 +58,9 @@ async function main(): Promise<number> {
   const engine = files.some((f) => PULUMI_TEST.test(f))
     ? { [ENGINE_ENV]: build("build-pulumi.sh", "Pulumi engine", ["cli", "kubernetes", "yaml"]) }
     : {};
+  const python = files.some((f) => PYTHON_TEST.test(f))
+    ? { [PYTHON_ENV]: build("build-python.sh", "Python environment") }
+    : {};
   const plane = await ControlPlane.start({ binDir, log: (line) => console.log(`e2e: ${line}`) });
   const stop = async () => {
     await plane.stop();
@@ -75,7 +81,7 @@ async function main(): Promise<number> {
       const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], {
         cwd: root,
         stdio: "inherit",
-        env: { ...process.env, ...engine, [STATE_ENV]: join(plane.state.dir, "state.json") },
+        env: { ...process.env, ...engine, ...python, [STATE_ENV]: join(plane.state.dir, "state.json") },
       });
       child.on("exit", (c, s) => resolve(c ?? (s ? 1 : 0)));
     });

@@ -11,6 +11,8 @@ import { eventually, Kube } from "./kube";
 export const STATE_ENV = "ROTOR_E2E_STATE";
 /** The directory e2e/build-pulumi.sh printed: the Pulumi engine the Pulumi tests drive (harness/pulumi.ts). */
 export const ENGINE_ENV = "ROTOR_E2E_PULUMI";
+/** The directory e2e/build-python.sh printed: the venv the Python program runs in (e2e/tests/pulumi-python*). */
+export const PYTHON_ENV = "ROTOR_E2E_PYTHON";
 
 export interface E2e {
   readonly state: ControlPlaneState;
