@@ -11,6 +11,8 @@ import { eventually, Kube } from "./kube";
 export const STATE_ENV = "ROTOR_E2E_STATE";
 /** The directory e2e/build-pulumi.sh printed: the Pulumi engine the Pulumi tests drive (harness/pulumi.ts). */
 export const ENGINE_ENV = "ROTOR_E2E_PULUMI";
+/** Where `npm run test:e2e` takes control actions on the control plane it owns (e2e/run.ts). */
+export const CONTROL_ENV = "ROTOR_E2E_CONTROL";
 
 export interface E2e {
   readonly state: ControlPlaneState;
@@ -30,6 +32,21 @@ export function e2e(): E2e {
   const state = JSON.parse(readFileSync(file, "utf8")) as ControlPlaneState;
   cached = { state, admin: Kube.fromFiles(state.server, state.caFile, state.adminCert, state.adminKey) };
   return cached;
+}
+
+/**
+ * Stops the control plane's kube-apiserver, or starts it again as it was (same port, etcd and certificates;
+ * resolves once it and the nodes are ready). Its processes belong to `npm run test:e2e`, which does it on request.
+ */
+export async function kubeApiserver(action: "stop" | "start"): Promise<void> {
+  const url = process.env[CONTROL_ENV];
+  if (!url) {
+    throw new Error(
+      `${CONTROL_ENV} is not set: only \`npm run test:e2e\`, which owns the control plane's processes, can stop and start its kube-apiserver.`,
+    );
+  }
+  const res = await fetch(`${url}/kube-apiserver/${action}`, { method: "POST" });
+  if (!res.ok) throw new Error(`kube-apiserver ${action} failed (${res.status}): ${await res.text()}`);
 }
 
 export interface CommandResult {

@@ -58,10 +58,17 @@ const AUDIT_POLICY = {
   rules: [{ level: "Metadata" }],
 };
 
+/** How the kube-apiserver was started, to start it again exactly so (same port, etcd, certificates). */
+interface ApiserverProcess {
+  readonly launch: Launch;
+  started: Started;
+}
+
 export class ControlPlane {
   private constructor(
     readonly state: ControlPlaneState,
     private readonly group: ProcessGroup,
+    private readonly apiserver: ApiserverProcess,
   ) {}
 
   get admin(): Kube {
@@ -83,7 +90,7 @@ export class ControlPlane {
       log(`pki ready after ${Date.now() - begin} ms`);
 
       // etcd
-      const etcd = await startWithPortRetry(
+      const { port: etcd } = await startWithPortRetry(
         group,
         "etcd",
         async () => {
@@ -120,7 +127,7 @@ export class ControlPlane {
       const auditPolicy = join(dir, "audit-policy.yaml");
       writeFileSync(auditPolicy, stringify(AUDIT_POLICY));
       let server = "";
-      await startWithPortRetry(
+      const apiserver = await startWithPortRetry(
         group,
         "kube-apiserver",
         async () => {
@@ -296,11 +303,53 @@ export class ControlPlane {
         pids: group.pids,
       };
       writeFileSync(join(dir, "state.json"), JSON.stringify(state, null, 2));
-      return new ControlPlane(state, group);
+      return new ControlPlane(state, group, apiserver);
     } catch (error) {
       await group.stopAll();
       throw error;
     }
+  }
+
+  /**
+   * Kills the kube-apiserver only (SIGKILL to the process this control plane started, by its PID: gone at once, as
+   * in a crash), leaving etcd, the controllers, the scheduler and KWOK running. Resolves once it has exited.
+   */
+  async stopApiserver(): Promise<void> {
+    await this.group.killOne(this.apiserver.started);
+  }
+
+  /**
+   * Starts the kube-apiserver again with the same command line (same port, etcd, certificates and audit log) and
+   * waits, within `timeoutMs`, until it is ready and the fake nodes are Ready again: the state every test expects.
+   */
+  async startApiserver(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const { launch } = this.apiserver;
+    const current = this.apiserver.started.child;
+    if (current.exitCode === null && current.signalCode === null) {
+      throw new Error(`kube-apiserver is running (PID ${this.apiserver.started.pid}): stop it first`);
+    }
+    const started = this.group.start("kube-apiserver", launch.command, launch.args);
+    this.apiserver.started = started;
+    let exit: string | undefined;
+    void started.exited.then((why) => (exit = why));
+    await waitFor(deadline, "the restarted kube-apiserver to be ready", async () => {
+      if (exit !== undefined) {
+        throw new Error(
+          `kube-apiserver exited (${exit}) after a restart; its last log lines (${started.logFile}):\n${tail(started.logFile)}`,
+        );
+      }
+      return launch.healthy(launch.port).catch(() => false);
+    });
+    await waitFor(deadline, "the fake nodes to be Ready after the kube-apiserver restart", async () => {
+      const list = await this.admin.get<{
+        items: { status?: { conditions?: { type: string; status: string }[] } }[];
+      }>("/api/v1/nodes");
+      return (
+        list.items.length === this.state.nodes.length &&
+        list.items.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+      );
+    });
   }
 
   /** Stops every process this control plane started; safe to call more than once. */
@@ -369,14 +418,15 @@ interface Launch {
 
 /**
  * Starts a component and waits until it is healthy. If it exits first because its port was taken (by anyone,
- * between picking it and binding it), it starts again on new ports, up to three times. Resolves with the port.
+ * between picking it and binding it), it starts again on new ports, up to three times. Resolves with the port,
+ * how the component was launched and its process.
  */
 async function startWithPortRetry(
   group: ProcessGroup,
   name: string,
   launch: () => Promise<Launch>,
   deadline: number,
-): Promise<number> {
+): Promise<{ port: number; launch: Launch; started: Started }> {
   for (let attempt = 1; ; attempt++) {
     const l = await launch();
     let started: Started;
@@ -391,7 +441,7 @@ async function startWithPortRetry(
     void started.exited.then((why) => (exit = why));
     for (;;) {
       if (exit !== undefined) break;
-      if (await l.healthy(l.port).catch(() => false)) return l.port;
+      if (await l.healthy(l.port).catch(() => false)) return { port: l.port, launch: l, started };
       if (Date.now() > deadline) {
         await group.stopOne(started);
         throw new Error(

@@ -105,6 +105,13 @@ export class ProcessGroup {
     clearTimeout(timer);
   }
 
+  /** Kills one process (its whole group) with SIGKILL, as a crash would end it, and waits until it has exited. */
+  async killOne(entry: Started): Promise<void> {
+    if (entry.child.exitCode !== null || entry.child.signalCode !== null) return;
+    signalGroup(entry.pid, "SIGKILL");
+    await entry.exited;
+  }
+
   /** Stops every process, last started first; safe to call more than once. */
   stopAll(): Promise<void> {
     this.stopping ??= (async () => {
