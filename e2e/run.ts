@@ -45,18 +45,19 @@ function build(script: string, what: string, args: readonly string[] = []): stri
 }
 
 /**
- * `POST /kube-apiserver/stop` and `POST /kube-apiserver/start` on 127.0.0.1: stop the control plane's
- * kube-apiserver, and start it again as it was (answered once it and the nodes are ready). 200 when done, 500 with
- * the reason otherwise.
+ * `POST /kube-apiserver/stop` and `POST /kube-apiserver/start` on 127.0.0.1: kill the control plane's
+ * kube-apiserver, and start it again as it was (answered once it and the nodes are ready); `pause` and `resume`
+ * freeze and thaw it. 200 when done, 500 with the reason otherwise.
  */
 async function serveControl(plane: ControlPlane): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    const action =
-      req.method === "POST" && req.url === "/kube-apiserver/stop"
-        ? () => plane.stopApiserver()
-        : req.method === "POST" && req.url === "/kube-apiserver/start"
-          ? () => plane.startApiserver()
-          : undefined;
+    const actions: Record<string, () => Promise<void>> = {
+      "/kube-apiserver/stop": () => plane.stopApiserver(),
+      "/kube-apiserver/start": () => plane.startApiserver(),
+      "/kube-apiserver/pause": () => Promise.resolve(plane.pauseApiserver()),
+      "/kube-apiserver/resume": () => Promise.resolve(plane.resumeApiserver()),
+    };
+    const action = req.method === "POST" ? actions[req.url ?? ""] : undefined;
     if (!action) {
       res.writeHead(404).end(`no such control action: ${req.method} ${req.url}\n`);
       return;

@@ -35,10 +35,11 @@ export function e2e(): E2e {
 }
 
 /**
- * Stops the control plane's kube-apiserver, or starts it again as it was (same port, etcd and certificates;
- * resolves once it and the nodes are ready). Its processes belong to `npm run test:e2e`, which does it on request.
+ * Kills the control plane's kube-apiserver, or starts it again as it was (same port, etcd and certificates;
+ * resolves once it and the nodes are ready), or freezes and thaws it (pause, resume). Its processes belong to
+ * `npm run test:e2e`, which does it on request.
  */
-export async function kubeApiserver(action: "stop" | "start"): Promise<void> {
+export async function kubeApiserver(action: "stop" | "start" | "pause" | "resume"): Promise<void> {
   const url = process.env[CONTROL_ENV];
   if (!url) {
     throw new Error(

@@ -319,6 +319,18 @@ export class ControlPlane {
   }
 
   /**
+   * Freezes the kube-apiserver (SIGSTOP): connections are still accepted by the kernel, but nothing is answered, as
+   * with a server that hangs. {@link resumeApiserver} thaws it.
+   */
+  pauseApiserver(): void {
+    this.group.signalOne(this.apiserver.started, "SIGSTOP");
+  }
+
+  resumeApiserver(): void {
+    this.group.signalOne(this.apiserver.started, "SIGCONT");
+  }
+
+  /**
    * Starts the kube-apiserver again with the same command line (same port, etcd, certificates and audit log) and
    * waits, within `timeoutMs`, until it is ready and the fake nodes are Ready again: the state every test expects.
    */

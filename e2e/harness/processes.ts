@@ -112,6 +112,11 @@ export class ProcessGroup {
     await entry.exited;
   }
 
+  /** Sends a signal to one running process (its whole group): SIGSTOP and SIGCONT freeze and thaw it. */
+  signalOne(entry: Started, signal: NodeJS.Signals): void {
+    if (entry.child.exitCode === null && entry.child.signalCode === null) signalGroup(entry.pid, signal);
+  }
+
   /** Stops every process, last started first; safe to call more than once. */
   stopAll(): Promise<void> {
     this.stopping ??= (async () => {
