@@ -16,7 +16,7 @@ function problems(config: Record<string, string>, stack = "dev"): string {
   } catch (error) {
     // A RunError: the engine prints its message without a stack trace.
     assert.ok(pulumi.RunError.isInstance(error), String(error));
-    return (error).message;
+    return error.message;
   }
   assert.fail("stackOptions accepted the config");
 }
