@@ -270,17 +270,7 @@ export class ControlPlane {
           },
         });
       }
-      await waitFor(deadline, "the fake nodes to be Ready", async () => {
-        const list = await admin.get<{
-          items: { status?: { conditions?: { type: string; status: string }[] } }[];
-        }>("/api/v1/nodes");
-        return (
-          list.items.length === nodes.length &&
-          list.items.every((n) =>
-            n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-          )
-        );
-      });
+      await waitFor(deadline, "the fake nodes to be Ready", () => nodesReady(admin, nodes.length));
       await waitFor(deadline, "the default ServiceAccount (controller manager)", async () => {
         const res = await admin.send("GET", "/api/v1/namespaces/default/serviceaccounts/default");
         return res.status === 200;
@@ -353,21 +343,26 @@ export class ControlPlane {
       }
       return launch.healthy(launch.port).catch(() => false);
     });
-    await waitFor(deadline, "the fake nodes to be Ready after the kube-apiserver restart", async () => {
-      const list = await this.admin.get<{
-        items: { status?: { conditions?: { type: string; status: string }[] } }[];
-      }>("/api/v1/nodes");
-      return (
-        list.items.length === this.state.nodes.length &&
-        list.items.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
-      );
-    });
+    await waitFor(deadline, "the fake nodes to be Ready after the kube-apiserver restart", () =>
+      nodesReady(this.admin, this.state.nodes.length),
+    );
   }
 
   /** Stops every process this control plane started; safe to call more than once. */
   stop(): Promise<void> {
     return this.group.stopAll();
   }
+}
+
+/** Whether there are `count` nodes, every one of them Ready. */
+async function nodesReady(admin: Kube, count: number): Promise<boolean> {
+  const list = await admin.get<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>(
+    "/api/v1/nodes",
+  );
+  return (
+    list.items.length === count &&
+    list.items.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+  );
 }
 
 function adminOf(pki: Pki, server: string): Kube {
