@@ -2,6 +2,7 @@
 export {
   loadEnvironment,
   loadEnvironmentByName,
+  environmentsIn,
   CatalogError,
   deepMerge,
   type Environment,

@@ -76,17 +76,25 @@ export function loadEnvironmentByName(dir: string, name: string, options: LoadOp
     );
   }
   if (!existsSync(file)) {
-    const known = readdirSync(dir, { withFileTypes: true })
-      // Only files that set a namespace can be deployed; shared bases such as base.yaml cannot.
-      .filter((f) => f.isFile() && /\.ya?ml$/.test(f.name) && setsNamespace(join(dir, f.name)))
-      .map((f) => basename(f.name, extname(f.name)))
-      .sort();
+    const known = environmentsIn(dir);
     fail(
       display(file),
       `environment ${show(name)} has no catalog file. ${known.length > 0 ? `Known environments: ${known.join(", ")}. ` : ""}Create ${display(file)} or pick an existing environment.`,
     );
   }
   return loadEnvironment(file, options);
+}
+
+/**
+ * The environments a catalog directory holds, sorted: its YAML files that set a namespace (shared bases such as
+ * base.yaml cannot be deployed alone), by name without extension. None when it is not a readable directory.
+ */
+export function environmentsIn(dir: string): string[] {
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((f) => f.isFile() && /\.ya?ml$/.test(f.name) && setsNamespace(join(dir, f.name)))
+    .map((f) => basename(f.name, extname(f.name)))
+    .sort();
 }
 
 /** Whether a catalog file sets a top-level namespace; only its head is read, so a huge file costs nothing. */

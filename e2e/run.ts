@@ -9,12 +9,18 @@
  *   npm run test:e2e [-- <path fragment>...]   only the test files whose path contains a fragment
  *   npm run test:e2e:pulumi                    only the Pulumi engine's test files (e2e/tests/pulumi-*.test.ts)
  *   ROTOR_E2E_KEEP=1                           leave the control plane's directory (logs, audit log) behind
+ *
+ * The test files run in child processes; the control plane's processes stay this process's. A test that takes the
+ * kube-apiserver away and back (e2e/tests/pulumi-faults.test.ts) asks this process to, over a loopback HTTP
+ * endpoint whose address it gets in ROTOR_E2E_CONTROL (see {@link serveControl}).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join, relative } from "node:path";
 import { ControlPlane } from "./harness/control-plane";
-import { ENGINE_ENV, PYTHON_ENV, STATE_ENV } from "./harness/context";
+import { CONTROL_ENV, ENGINE_ENV, PYTHON_ENV, STATE_ENV } from "./harness/context";
 
 const root = join(__dirname, "..");
 /** The test files that run the real Pulumi engine: the engine is built (or found in the cache) only for them. */
@@ -41,6 +47,34 @@ function build(script: string, what: string, args: readonly string[] = []): stri
   return dir;
 }
 
+/**
+ * `POST /kube-apiserver/stop` and `POST /kube-apiserver/start` on 127.0.0.1: kill the control plane's
+ * kube-apiserver, and start it again as it was (answered once it and the nodes are ready); `pause` and `resume`
+ * freeze and thaw it. 200 when done, 500 with the reason otherwise.
+ */
+async function serveControl(plane: ControlPlane): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const actions: Record<string, () => Promise<void>> = {
+      "/kube-apiserver/stop": () => plane.stopApiserver(),
+      "/kube-apiserver/start": () => plane.startApiserver(),
+      "/kube-apiserver/pause": () => Promise.resolve(plane.pauseApiserver()),
+      "/kube-apiserver/resume": () => Promise.resolve(plane.resumeApiserver()),
+    };
+    const action = req.method === "POST" ? actions[req.url ?? ""] : undefined;
+    if (!action) {
+      res.writeHead(404).end(`no such control action: ${req.method} ${req.url}\n`);
+      return;
+    }
+    console.log(`e2e: ${req.url?.slice(1).replace("/", ": ")}`);
+    action().then(
+      () => res.writeHead(200).end(),
+      (error: unknown) => res.writeHead(500).end(error instanceof Error ? error.message : String(error)),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
 async function main(): Promise<number> {
   const filters = process.argv.slice(2);
   const files = readdirSync(join(__dirname, "tests"))
@@ -62,7 +96,9 @@ async function main(): Promise<number> {
     ? { [PYTHON_ENV]: build("build-python.sh", "Python environment") }
     : {};
   const plane = await ControlPlane.start({ binDir, log: (line) => console.log(`e2e: ${line}`) });
+  const control = await serveControl(plane);
   const stop = async () => {
+    control.server.close();
     await plane.stop();
     if (!process.env.ROTOR_E2E_KEEP) rmSync(plane.state.dir, { recursive: true, force: true });
   };
@@ -81,7 +117,13 @@ async function main(): Promise<number> {
       const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], {
         cwd: root,
         stdio: "inherit",
-        env: { ...process.env, ...engine, ...python, [STATE_ENV]: join(plane.state.dir, "state.json") },
+        env: {
+          ...process.env,
+          ...engine,
+          ...python,
+          [STATE_ENV]: join(plane.state.dir, "state.json"),
+          [CONTROL_ENV]: control.url,
+        },
       });
       child.on("exit", (c, s) => resolve(c ?? (s ? 1 : 0)));
     });

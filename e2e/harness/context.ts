@@ -13,6 +13,8 @@ export const STATE_ENV = "ROTOR_E2E_STATE";
 export const ENGINE_ENV = "ROTOR_E2E_PULUMI";
 /** The directory e2e/build-python.sh printed: the venv the Python program runs in (e2e/tests/pulumi-python*). */
 export const PYTHON_ENV = "ROTOR_E2E_PYTHON";
+/** Where `npm run test:e2e` takes control actions on the control plane it owns (e2e/run.ts). */
+export const CONTROL_ENV = "ROTOR_E2E_CONTROL";
 
 export interface E2e {
   readonly state: ControlPlaneState;
@@ -32,6 +34,22 @@ export function e2e(): E2e {
   const state = JSON.parse(readFileSync(file, "utf8")) as ControlPlaneState;
   cached = { state, admin: Kube.fromFiles(state.server, state.caFile, state.adminCert, state.adminKey) };
   return cached;
+}
+
+/**
+ * Kills the control plane's kube-apiserver, or starts it again as it was (same port, etcd and certificates;
+ * resolves once it and the nodes are ready), or freezes and thaws it (pause, resume). Its processes belong to
+ * `npm run test:e2e`, which does it on request.
+ */
+export async function kubeApiserver(action: "stop" | "start" | "pause" | "resume"): Promise<void> {
+  const url = process.env[CONTROL_ENV];
+  if (!url) {
+    throw new Error(
+      `${CONTROL_ENV} is not set: only \`npm run test:e2e\`, which owns the control plane's processes, can stop and start its kube-apiserver.`,
+    );
+  }
+  const res = await fetch(`${url}/kube-apiserver/${action}`, { method: "POST" });
+  if (!res.ok) throw new Error(`kube-apiserver ${action} failed (${res.status}): ${await res.text()}`);
 }
 
 export interface CommandResult {

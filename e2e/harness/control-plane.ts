@@ -58,10 +58,17 @@ const AUDIT_POLICY = {
   rules: [{ level: "Metadata" }],
 };
 
+/** How the kube-apiserver was started, to start it again exactly so (same port, etcd, certificates). */
+interface ApiserverProcess {
+  readonly launch: Launch;
+  started: Started;
+}
+
 export class ControlPlane {
   private constructor(
     readonly state: ControlPlaneState,
     private readonly group: ProcessGroup,
+    private readonly apiserver: ApiserverProcess,
   ) {}
 
   get admin(): Kube {
@@ -83,7 +90,7 @@ export class ControlPlane {
       log(`pki ready after ${Date.now() - begin} ms`);
 
       // etcd
-      const etcd = await startWithPortRetry(
+      const { port: etcd } = await startWithPortRetry(
         group,
         "etcd",
         async () => {
@@ -120,7 +127,7 @@ export class ControlPlane {
       const auditPolicy = join(dir, "audit-policy.yaml");
       writeFileSync(auditPolicy, stringify(AUDIT_POLICY));
       let server = "";
-      await startWithPortRetry(
+      const apiserver = await startWithPortRetry(
         group,
         "kube-apiserver",
         async () => {
@@ -263,17 +270,7 @@ export class ControlPlane {
           },
         });
       }
-      await waitFor(deadline, "the fake nodes to be Ready", async () => {
-        const list = await admin.get<{
-          items: { status?: { conditions?: { type: string; status: string }[] } }[];
-        }>("/api/v1/nodes");
-        return (
-          list.items.length === nodes.length &&
-          list.items.every((n) =>
-            n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-          )
-        );
-      });
+      await waitFor(deadline, "the fake nodes to be Ready", () => nodesReady(admin, nodes.length));
       await waitFor(deadline, "the default ServiceAccount (controller manager)", async () => {
         const res = await admin.send("GET", "/api/v1/namespaces/default/serviceaccounts/default");
         return res.status === 200;
@@ -296,17 +293,76 @@ export class ControlPlane {
         pids: group.pids,
       };
       writeFileSync(join(dir, "state.json"), JSON.stringify(state, null, 2));
-      return new ControlPlane(state, group);
+      return new ControlPlane(state, group, apiserver);
     } catch (error) {
       await group.stopAll();
       throw error;
     }
   }
 
+  /**
+   * Kills the kube-apiserver only (SIGKILL to the process this control plane started, by its PID: gone at once, as
+   * in a crash), leaving etcd, the controllers, the scheduler and KWOK running. Resolves once it has exited.
+   */
+  async stopApiserver(): Promise<void> {
+    await this.group.killOne(this.apiserver.started);
+  }
+
+  /**
+   * Freezes the kube-apiserver (SIGSTOP): connections are still accepted by the kernel, but nothing is answered, as
+   * with a server that hangs. {@link resumeApiserver} thaws it.
+   */
+  pauseApiserver(): void {
+    this.group.signalOne(this.apiserver.started, "SIGSTOP");
+  }
+
+  resumeApiserver(): void {
+    this.group.signalOne(this.apiserver.started, "SIGCONT");
+  }
+
+  /**
+   * Starts the kube-apiserver again with the same command line (same port, etcd, certificates and audit log) and
+   * waits, within `timeoutMs`, until it is ready and the fake nodes are Ready again: the state every test expects.
+   */
+  async startApiserver(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const { launch } = this.apiserver;
+    const current = this.apiserver.started.child;
+    if (current.exitCode === null && current.signalCode === null) {
+      throw new Error(`kube-apiserver is running (PID ${this.apiserver.started.pid}): stop it first`);
+    }
+    const started = this.group.start("kube-apiserver", launch.command, launch.args);
+    this.apiserver.started = started;
+    let exit: string | undefined;
+    void started.exited.then((why) => (exit = why));
+    await waitFor(deadline, "the restarted kube-apiserver to be ready", async () => {
+      if (exit !== undefined) {
+        throw new Error(
+          `kube-apiserver exited (${exit}) after a restart; its last log lines (${started.logFile}):\n${tail(started.logFile)}`,
+        );
+      }
+      return launch.healthy(launch.port).catch(() => false);
+    });
+    await waitFor(deadline, "the fake nodes to be Ready after the kube-apiserver restart", () =>
+      nodesReady(this.admin, this.state.nodes.length),
+    );
+  }
+
   /** Stops every process this control plane started; safe to call more than once. */
   stop(): Promise<void> {
     return this.group.stopAll();
   }
+}
+
+/** Whether there are `count` nodes, every one of them Ready. */
+async function nodesReady(admin: Kube, count: number): Promise<boolean> {
+  const list = await admin.get<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>(
+    "/api/v1/nodes",
+  );
+  return (
+    list.items.length === count &&
+    list.items.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+  );
 }
 
 function adminOf(pki: Pki, server: string): Kube {
@@ -369,14 +425,15 @@ interface Launch {
 
 /**
  * Starts a component and waits until it is healthy. If it exits first because its port was taken (by anyone,
- * between picking it and binding it), it starts again on new ports, up to three times. Resolves with the port.
+ * between picking it and binding it), it starts again on new ports, up to three times. Resolves with the port,
+ * how the component was launched and its process.
  */
 async function startWithPortRetry(
   group: ProcessGroup,
   name: string,
   launch: () => Promise<Launch>,
   deadline: number,
-): Promise<number> {
+): Promise<{ port: number; launch: Launch; started: Started }> {
   for (let attempt = 1; ; attempt++) {
     const l = await launch();
     let started: Started;
@@ -391,7 +448,7 @@ async function startWithPortRetry(
     void started.exited.then((why) => (exit = why));
     for (;;) {
       if (exit !== undefined) break;
-      if (await l.healthy(l.port).catch(() => false)) return l.port;
+      if (await l.healthy(l.port).catch(() => false)) return { port: l.port, launch: l, started };
       if (Date.now() > deadline) {
         await group.stopOne(started);
         throw new Error(

@@ -105,6 +105,18 @@ export class ProcessGroup {
     clearTimeout(timer);
   }
 
+  /** Kills one process (its whole group) with SIGKILL, as a crash would end it, and waits until it has exited. */
+  async killOne(entry: Started): Promise<void> {
+    if (entry.child.exitCode !== null || entry.child.signalCode !== null) return;
+    signalGroup(entry.pid, "SIGKILL");
+    await entry.exited;
+  }
+
+  /** Sends a signal to one running process (its whole group): SIGSTOP and SIGCONT freeze and thaw it. */
+  signalOne(entry: Started, signal: NodeJS.Signals): void {
+    if (entry.child.exitCode === null && entry.child.signalCode === null) signalGroup(entry.pid, signal);
+  }
+
   /** Stops every process, last started first; safe to call more than once. */
   stopAll(): Promise<void> {
     this.stopping ??= (async () => {

@@ -31,7 +31,15 @@ import {
   type PulumiFn,
   type Stack,
 } from "@pulumi/pulumi/automation";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rotorStack } from "../../stack/program";
@@ -72,9 +80,9 @@ export function engineRoot(): string {
 
 /**
  * A fresh Pulumi environment for one test file: its own backend and PULUMI_HOME, the built CLI, and the provider
- * installed in the plugin cache.
+ * installed in the plugin cache (unless `installProvider` is false: a PULUMI_HOME without any plugin).
  */
-export async function pulumiEnv(): Promise<PulumiEnv> {
+export async function pulumiEnv(options: { installProvider?: boolean } = {}): Promise<PulumiEnv> {
   const root = engineRoot();
   const dir = mkdtempSync(join(tmpdir(), "rotor-pulumi-"));
   const home = join(dir, "home");
@@ -91,6 +99,7 @@ export async function pulumiEnv(): Promise<PulumiEnv> {
   };
   const cli = await PulumiCommand.get({ root });
   const p = { dir, cli, env, backendUrl };
+  if (options.installProvider === false) return p;
   const plugin = join(root, "plugins", "pulumi-resource-kubernetes");
   const installed = await pulumi(p, [
     "plugin",
@@ -144,23 +153,30 @@ export function rotorProgram(
   return () => rotorStack({ environment, catalogDir, provider, stackTraces: true });
 }
 
-/** A stack of an inline program in its own workspace, with the default Kubernetes provider disabled. */
+/**
+ * A stack of an inline program in its own workspace, with the default Kubernetes provider disabled. With
+ * `projectFile`, the workspace's Pulumi.yaml is a copy of that file (rotor's own declares its config keys and
+ * their types, which the engine checks), otherwise a minimal one.
+ */
 export async function inlineStack(
   p: PulumiEnv,
   stackName: string,
   program: PulumiFn,
-  options: { project?: string; config?: Record<string, string> } = {},
+  options: { project?: string; config?: Record<string, string>; projectFile?: string } = {},
 ): Promise<Stack> {
   const project = options.project ?? PROJECT;
   const workDir = join(p.dir, "work", `${project}-${stackName}`);
   mkdirSync(workDir, { recursive: true });
+  if (options.projectFile) copyFileSync(options.projectFile, join(workDir, "Pulumi.yaml"));
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName, projectName: project, program },
     {
       workDir,
       pulumiCommand: p.cli,
       envVars: p.env,
-      projectSettings: { name: project, runtime: "nodejs", backend: { url: p.backendUrl } },
+      ...(options.projectFile
+        ? {}
+        : { projectSettings: { name: project, runtime: "nodejs", backend: { url: p.backendUrl } } }),
     },
   );
   await stack.setConfig("pulumi:disable-default-providers[0]", { value: "kubernetes" }, true);

@@ -42,7 +42,7 @@ function spawnStack(stack: string, environment?: string, catalogDir?: string): S
   ];
   const run = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
   const parsed =
-    run.status === 0 ? (JSON.parse(run.stdout) as Pick<StackRun, "registrations" | "outputs">) : undefined;
+    run.stdout === "" ? undefined : (JSON.parse(run.stdout) as Pick<StackRun, "registrations" | "outputs">);
   return {
     status: run.status,
     stderr: run.stderr,
@@ -155,12 +155,34 @@ describe("stack program", () => {
     });
   });
 
-  it("fails with the catalog's message, and registers nothing, when the environment has no catalog", () => {
+  it("fails naming rotor:environment and the environments there, and registers nothing, when the environment has no catalog", () => {
     const run = runStack("qa", "qa");
     assert.equal(run.status, 1);
     assert.equal(
-      run.stderr.trim(),
-      'catalog environments/qa.yaml has 1 problem:\n  environments/qa.yaml: environment "qa" has no catalog file. Known environments: dev, prod, staging. Create environments/qa.yaml or pick an existing environment.',
+      run.stderr,
+      'stack qa: the config has 1 problem:\n  rotor:environment ("qa") must name a catalog file in environments, but environments/qa.yaml does not exist. Environments in environments/: dev, prod, staging. Run pulumi config set rotor:environment dev -s qa (or another of them), or create environments/qa.yaml.',
     );
+    assert.deepEqual(run.registrations, []);
+  });
+
+  it("fails with every config problem at once, and registers nothing, not even the provider", () => {
+    const config = {
+      "rotor:environment": "dev",
+      "rotor:catalogDir": "nowhere",
+      "rotor:stackTraces": "yes",
+      "rotor:enviroment": "dev",
+    };
+    const run = runStack("dev", JSON.stringify(config));
+    assert.equal(run.status, 1);
+    assert.equal(
+      run.stderr,
+      [
+        "stack dev: the config has 3 problems:",
+        "  rotor:enviroment is not a setting of rotor's stack: it reads only rotor:environment, rotor:catalogDir, rotor:stackTraces. Did you mean rotor:environment? Move the value there and run pulumi config rm rotor:enviroment -s dev.",
+        '  rotor:stackTraces ("yes") must be true or false. Run pulumi config set rotor:stackTraces true -s dev (or false), or pulumi config rm rotor:stackTraces -s dev for the default, false.',
+        '  rotor:catalogDir ("nowhere") must be the directory of the catalog files, relative to the project directory, but it is nowhere, which does not exist. Run pulumi config set rotor:catalogDir environments -s dev (or the directory that holds them), or pulumi config rm rotor:catalogDir -s dev for the default, environments.',
+      ].join("\n"),
+    );
+    assert.deepEqual(run.registrations, []);
   });
 });
