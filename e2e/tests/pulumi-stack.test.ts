@@ -69,7 +69,11 @@ describe("rotor's stack under the real Pulumi engine", () => {
 
       it(`previews ${TOTAL} creates and no warning`, async () => {
         const events = reported();
+        const started = Date.now();
         const preview = await stack.preview({ onEvent: events.onEvent });
+        console.log(
+          `${env}: pulumi preview of ${TOTAL} creates in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
         assert.deepEqual(preview.changeSummary, { create: TOTAL });
         assert.deepEqual(problems(events), []);
       });
