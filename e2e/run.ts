@@ -9,9 +9,10 @@
  *   npm run test:e2e:pulumi                    only the Pulumi engine's test files (e2e/tests/pulumi-*.test.ts)
  *   ROTOR_E2E_KEEP=1                           leave the control plane's directory (logs, audit log) behind
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
+import { build, type BuildScript } from "./harness/build";
 import { ControlPlane } from "./harness/control-plane";
 import { ENGINE_ENV, STATE_ENV } from "./harness/context";
 
@@ -20,21 +21,9 @@ const root = join(__dirname, "..");
 const PULUMI_TEST = /(^|\/)pulumi-[^/]*\.test\.ts$/;
 
 /** Runs a build script from e2e/ and returns the directory it prints on its last line. */
-function build(script: string, what: string, args: readonly string[] = []): string {
-  const started = Date.now();
-  let out: string;
-  try {
-    out = execFileSync("bash", [join(__dirname, script), ...args], {
-      stdio: ["ignore", "pipe", "inherit"],
-    }).toString();
-  } catch (error) {
-    const code = (error as { status?: number }).status;
-    throw new Error(`the ${what} build failed (exit code ${code ?? "?"}); its output is above`, {
-      cause: error,
-    });
-  }
-  const dir = out.trim().split("\n").pop() ?? "";
-  console.log(`e2e: ${what} in ${dir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+async function built(script: BuildScript, what: string, args: readonly string[] = []): Promise<string> {
+  const { dir, seconds } = await build(script, what, args);
+  console.log(`e2e: ${what} in ${dir} (${seconds.toFixed(1)} s)`);
   return dir;
 }
 
@@ -49,10 +38,10 @@ async function main(): Promise<number> {
     console.error(`e2e: no test file matches ${filters.join(", ")}`);
     return 2;
   }
-  const binDir = build("build.sh", "control plane binaries");
+  const binDir = await built("build.sh", "control plane binaries");
   // The Pulumi engine (CLI and Kubernetes provider) only when a Pulumi test runs: cold, it takes the longest.
   const engine = files.some((f) => PULUMI_TEST.test(f))
-    ? { [ENGINE_ENV]: build("build-pulumi.sh", "Pulumi engine", ["cli", "kubernetes"]) }
+    ? { [ENGINE_ENV]: await built("build-pulumi.sh", "Pulumi engine", ["cli", "kubernetes"]) }
     : {};
   const plane = await ControlPlane.start({ binDir, log: (line) => console.log(`e2e: ${line}`) });
   const stop = async () => {
