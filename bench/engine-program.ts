@@ -77,9 +77,13 @@ function stepClock(label: string, total: number) {
     const out = event.resOutputsEvent?.metadata;
     // The stack's own step lasts the whole operation: not a step to profile.
     if (out && out.type !== "pulumi:pulumi:Stack") {
+      // A component can report outputs more than once (when it registers them, and when its step completes).
+      const from = started.get(out.urn);
+      if (from === undefined) return;
+      started.delete(out.urn);
       const t = (byType[out.type] ??= { steps: 0, seconds: 0 });
       t.steps++;
-      t.seconds += (now - (started.get(out.urn) ?? now)) / 1000;
+      t.seconds += (now - from) / 1000;
       done++;
       if (done % Math.max(1, Math.round(total / 5)) === 0)
         process.stderr.write(
