@@ -9,7 +9,7 @@ import { runStandalone } from "./standalone";
  * (bench/construct-program.ts). Targets: linear growth (1,000/100 at most 12) and 1,000 apps in under 15 s.
  */
 
-interface Measurement {
+export interface Measurement {
   readonly apps: number;
   readonly registrations: number;
   readonly seconds: number;
@@ -19,14 +19,14 @@ interface Measurement {
 const SIZES = [10, 100, 1000] as const;
 
 /** The node flags `pulumi up` runs the program with: Pulumi.yaml's runtime.options.nodeargs. */
-function nodeArgs(): string[] {
+export function nodeArgs(): string[] {
   const project = parse(readFileSync(join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
     runtime?: { options?: { nodeargs?: string } };
   };
   return (project.runtime?.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
 }
 
-function measure(apps: number): Measurement {
+export function measure(apps: number): Measurement {
   const program = join(__dirname, "construct-program.ts");
   const run = spawnSync(process.execPath, [...nodeArgs(), "--import", "tsx", program, String(apps)], {
     cwd: join(__dirname, ".."),

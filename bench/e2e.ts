@@ -9,8 +9,8 @@
  * minimum available ≥ the budget's floor (replicas − 1), below replicas per rotation ≤ start-to-Ready +
  * minReadySeconds + 2 s. Real time: figures vary with the machine's load; the ratios are what to compare.
  */
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { build } from "../e2e/harness/build";
 import { ControlPlane } from "../e2e/harness/control-plane";
 import { deploymentAvailable, kubectl, listPods, STATE_ENV } from "../e2e/harness/context";
 import { AvailabilityObserver } from "../e2e/harness/observer";
@@ -26,13 +26,7 @@ function fmt(n: number, digits = 2): string {
 }
 
 async function main(): Promise<void> {
-  const binDir = execFileSync("bash", [join(__dirname, "..", "e2e", "build.sh")], {
-    stdio: ["ignore", "pipe", "inherit"],
-  })
-    .toString()
-    .trim()
-    .split("\n")
-    .pop()!;
+  const { dir: binDir } = await build("build.sh", "control plane binaries");
   const plane = await ControlPlane.start({ binDir, readyDelayMs: READY_DELAY_MS, deleteDelayMs: 500 });
   process.env[STATE_ENV] = join(plane.state.dir, "state.json");
   const rows: string[] = [];

@@ -14,11 +14,12 @@
  * kube-apiserver away and back (e2e/tests/pulumi-faults.test.ts) asks this process to, over a loopback HTTP
  * endpoint whose address it gets in ROTOR_E2E_CONTROL (see {@link serveControl}).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, relative } from "node:path";
+import { build, type BuildScript } from "./harness/build";
 import { ControlPlane } from "./harness/control-plane";
 import { CONTROL_ENV, ENGINE_ENV, PYTHON_ENV, STATE_ENV } from "./harness/context";
 
@@ -29,21 +30,9 @@ const PULUMI_TEST = /(^|\/)pulumi-[^/]*\.test\.ts$/;
 const PYTHON_TEST = /(^|\/)pulumi-python[^/]*\.test\.ts$/;
 
 /** Runs a build script from e2e/ and returns the directory it prints on its last line. */
-function build(script: string, what: string, args: readonly string[] = []): string {
-  const started = Date.now();
-  let out: string;
-  try {
-    out = execFileSync("bash", [join(__dirname, script), ...args], {
-      stdio: ["ignore", "pipe", "inherit"],
-    }).toString();
-  } catch (error) {
-    const code = (error as { status?: number }).status;
-    throw new Error(`the ${what} build failed (exit code ${code ?? "?"}); its output is above`, {
-      cause: error,
-    });
-  }
-  const dir = out.trim().split("\n").pop() ?? "";
-  console.log(`e2e: ${what} in ${dir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+async function built(script: BuildScript, what: string, args: readonly string[] = []): Promise<string> {
+  const { dir, seconds } = await build(script, what, args);
+  console.log(`e2e: ${what} in ${dir} (${seconds.toFixed(1)} s)`);
   return dir;
 }
 
@@ -86,14 +75,14 @@ async function main(): Promise<number> {
     console.error(`e2e: no test file matches ${filters.join(", ")}`);
     return 2;
   }
-  const binDir = build("build.sh", "control plane binaries");
+  const binDir = await built("build.sh", "control plane binaries");
   // The Pulumi engine (CLI, Kubernetes provider, YAML language host) only when a Pulumi test runs: cold, it takes
   // the longest.
   const engine = files.some((f) => PULUMI_TEST.test(f))
-    ? { [ENGINE_ENV]: build("build-pulumi.sh", "Pulumi engine", ["cli", "kubernetes", "yaml"]) }
+    ? { [ENGINE_ENV]: await built("build-pulumi.sh", "Pulumi engine", ["cli", "kubernetes", "yaml"]) }
     : {};
   const python = files.some((f) => PYTHON_TEST.test(f))
-    ? { [PYTHON_ENV]: build("build-python.sh", "Python environment") }
+    ? { [PYTHON_ENV]: await built("build-python.sh", "Python environment") }
     : {};
   const plane = await ControlPlane.start({ binDir, log: (line) => console.log(`e2e: ${line}`) });
   const control = await serveControl(plane);

@@ -19,7 +19,7 @@ export interface ControlPlaneOptions {
   readonly binDir: string;
   /** Working directory (certificates, etcd data, logs, kubeconfigs). @default a new directory under the OS temp dir */
   readonly dir?: string;
-  /** Fake nodes, one zone each. @default 3 */
+  /** Fake nodes, in the zones of {@link ZONES} in turn (110 pods each). @default 3 */
   readonly nodes?: number;
   /** Pod created → Ready under KWOK. @default 1000 */
   readonly readyDelayMs?: number;
@@ -250,8 +250,11 @@ export class ControlPlane {
       ]);
       log(`controllers, scheduler and kwok healthy after ${Date.now() - begin} ms`);
 
-      // Fake nodes, one per zone, and what the controllers must have done before a test can create pods.
-      const nodes = ZONES.slice(0, options.nodes ?? 3).map((zone, i) => ({ name: `kwok-node-${i}`, zone }));
+      // Fake nodes, one per zone up to five, and what the controllers must have done before a test can create pods.
+      const nodes = Array.from({ length: options.nodes ?? 3 }, (_, i) => ({
+        name: `kwok-node-${i}`,
+        zone: ZONES[i % ZONES.length] ?? "",
+      }));
       for (const node of nodes) {
         await admin.must("POST", "/api/v1/nodes", {
           apiVersion: "v1",

@@ -79,11 +79,14 @@ export function engineRoot(): string {
 }
 
 /**
- * A fresh Pulumi environment for one test file: its own backend and PULUMI_HOME, the built CLI, and the provider
- * installed in the plugin cache (unless `installProvider` is false: a PULUMI_HOME without any plugin).
+ * A fresh Pulumi environment for one test file (or one bench size): its own backend and PULUMI_HOME, the built
+ * CLI, and the provider installed in the plugin cache (unless `installProvider` is false: a PULUMI_HOME without
+ * any plugin). `root` is the engine's directory (e2e/build-pulumi.sh).
  */
-export async function pulumiEnv(options: { installProvider?: boolean } = {}): Promise<PulumiEnv> {
-  const root = engineRoot();
+export async function pulumiEnv(
+  options: { installProvider?: boolean; root?: string } = {},
+): Promise<PulumiEnv> {
+  const root = options.root ?? engineRoot();
   const dir = mkdtempSync(join(tmpdir(), "rotor-pulumi-"));
   const home = join(dir, "home");
   const state = join(dir, "state");
@@ -148,9 +151,11 @@ export function rotorProgram(
   environment: string,
   catalogDir = join(ROOT, "environments"),
   provider: () => k8s.Provider = () => kubeProvider(),
+  // true by default, because this runs in the test's own process: the fast path turns its stack traces off. The
+  // bench, which runs it in a process of its own, takes the fast path `pulumi up` takes (index.ts).
+  { stackTraces = true }: { stackTraces?: boolean } = {},
 ): PulumiFn {
-  // stackTraces: true, because this runs in the test's own process: the fast path would turn its stack traces off.
-  return () => rotorStack({ environment, catalogDir, provider, stackTraces: true });
+  return () => rotorStack({ environment, catalogDir, provider, stackTraces });
 }
 
 /**
