@@ -11,7 +11,14 @@ import { resolveRecycler } from "../../components/pod-recycler";
 import { buildRecyclerManifests } from "../../components/recycler-manifests";
 import { e2e } from "../harness/context";
 import { eventually } from "../harness/kube";
-import { pulumiEnv, removePulumiEnv, type PulumiEnv } from "../harness/pulumi";
+import {
+  PLUGIN_PROGRAM_CHANGES,
+  PLUGIN_PROGRAM_COUNTS,
+  pulumiEnv,
+  removePulumiEnv,
+  totalResources,
+  type PulumiEnv,
+} from "../harness/pulumi";
 import { installRotorPlugin } from "../harness/rotor-plugin";
 import { pythonResourceCounts, runPython, type PythonRun } from "../harness/python";
 import { collectionPath, missingFields, type KubeObject } from "../harness/rotor";
@@ -20,31 +27,10 @@ const STACK = "dev";
 /** The program's default namespace (program.py). */
 const NS = "python-demo";
 
-/** What the program's stack holds: one RotatingApp, a PodRecycler for the program's own Deployment, their script. */
-const COUNTS: Record<string, number> = {
-  "kubernetes:apps/v1:Deployment": 2,
-  "kubernetes:batch/v1:CronJob": 2,
-  "kubernetes:coordination.k8s.io/v1:Lease": 2,
-  "kubernetes:core/v1:ConfigMap": 1,
-  "kubernetes:core/v1:Namespace": 1,
-  "kubernetes:core/v1:Service": 1,
-  "kubernetes:core/v1:ServiceAccount": 2,
-  "kubernetes:policy/v1:PodDisruptionBudget": 1,
-  "kubernetes:rbac.authorization.k8s.io/v1:Role": 2,
-  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
-  "pulumi:providers:kubernetes": 1,
-  // The plugin's default provider of @pulumi/pulumi's own package: the plugin rehydrates the program's Kubernetes
-  // provider from its reference (a getResource invoke), which the engine serves through that provider.
-  "pulumi:providers:pulumi": 1,
-  "pulumi:providers:rotor": 1,
-  "pulumi:pulumi:Stack": 1,
-  "rotor:index:PodRecycler": 2,
-  "rotor:index:RecyclerScript": 1,
-  "rotor:index:RotatingApp": 1,
-};
-const TOTAL = Object.values(COUNTS).reduce((a, b) => a + b, 0);
-/** What the engine's change summaries count: the state's resources but the two default providers (rotor, pulumi). */
-const CHANGED = TOTAL - 2;
+/** What the program's stack holds (the YAML program declares the same), and what change summaries count of it. */
+const COUNTS = PLUGIN_PROGRAM_COUNTS;
+const TOTAL = totalResources(COUNTS);
+const CHANGED = PLUGIN_PROGRAM_CHANGES;
 
 /** RotatingApp "web" as program.py declares it, with the script's ConfigMap name in place of its Output. */
 function webArgs(script: string): Record<string, unknown> {
