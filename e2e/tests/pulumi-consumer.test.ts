@@ -28,7 +28,7 @@ import {
   type PulumiEnv,
 } from "../harness/pulumi";
 import { runInCluster } from "../harness/recycler";
-import { ROOT, type KubeObject } from "../harness/rotor";
+import { ROOT, type KubeObject, type LiveCronJob } from "../harness/rotor";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -302,20 +302,7 @@ describe("rotor in a consumer's own Pulumi program, installed from git", () => {
     // Both recyclers: the app's uses the namespace's shared script, the standalone one its own; the script is the
     // one this checkout bundles (same sources, same esbuild), built from the installed package's recycler/.
     const shared = recyclerScriptName(recyclerBundle());
-    type CronJob = {
-      spec: {
-        schedule: string;
-        timeZone: string;
-        jobTemplate: {
-          spec: {
-            template: {
-              spec: { containers: { args: string[] }[]; volumes: { configMap?: { name: string } }[] };
-            };
-          };
-        };
-      };
-    };
-    const cron = await get<CronJob>(`/apis/batch/v1/namespaces/${NS}/cronjobs/payments-api-recycler`);
+    const cron = await get<LiveCronJob>(`/apis/batch/v1/namespaces/${NS}/cronjobs/payments-api-recycler`);
     assert.equal(cron.spec.schedule, "*/15 * * * *");
     assert.equal(cron.spec.timeZone, "Europe/Berlin");
     const pod = cron.spec.jobTemplate.spec.template.spec;
@@ -325,7 +312,7 @@ describe("rotor in a consumer's own Pulumi program, installed from git", () => {
     assert.equal(args[args.indexOf("--window") + 1], "Mon-Fri 08:00-18:00");
     assert.equal(args[args.indexOf("--deployment") + 1], "payments-api");
     await get(`/api/v1/namespaces/${NS}/configmaps/${shared}`);
-    const legacy = await get<CronJob>(`/apis/batch/v1/namespaces/${LEGACY_NS}/cronjobs/legacy-recycler`);
+    const legacy = await get<LiveCronJob>(`/apis/batch/v1/namespaces/${LEGACY_NS}/cronjobs/legacy-recycler`);
     const legacyArgs = legacy.spec.jobTemplate.spec.template.spec.containers[0].args;
     assert.equal(legacyArgs[legacyArgs.indexOf("--deployment") + 1], "legacy-api");
     assert.equal(legacyArgs[legacyArgs.indexOf("--max-age") + 1], "3d");

@@ -8,7 +8,6 @@ import { after, before, describe, it } from "node:test";
 import { buildAppManifests } from "../../components/app-manifests";
 import { resolveApp } from "../../components/app-spec";
 import { resolveRecycler } from "../../components/pod-recycler";
-import { buildRecyclerManifests } from "../../components/recycler-manifests";
 import { e2e } from "../harness/context";
 import { eventually } from "../harness/kube";
 import {
@@ -21,7 +20,14 @@ import {
 } from "../harness/pulumi";
 import { installRotorPlugin } from "../harness/rotor-plugin";
 import { pythonResourceCounts, runPython, type PythonRun } from "../harness/python";
-import { collectionPath, missingFields, type KubeObject } from "../harness/rotor";
+import {
+  assertOneSharedScript,
+  assertRecyclerLive,
+  collectionPath,
+  missingFields,
+  type KubeObject,
+  type LiveCronJob,
+} from "../harness/rotor";
 
 const STACK = "dev";
 /** The program's default namespace (program.py). */
@@ -139,19 +145,7 @@ describe("rotor's components from a Python program, through pulumi-resource-roto
       const worker = resolveRecycler("worker-recycler", workerRecyclerArgs(script));
       assert.deepEqual(worker.problems, []);
       assert.ok(worker.spec);
-      const m = buildRecyclerManifests(worker.spec);
-      for (const o of [m.serviceAccount, m.role, m.roleBinding, m.lease, m.cronJob] as KubeObject[]) {
-        const live = await admin.get(`${collectionPath(o)}/${o.metadata.name}`);
-        // The Lease's spec is the recycler's to write.
-        assert.deepEqual(missingFields({ ...o, spec: o.kind === "Lease" ? {} : o.spec }, live), [], o.kind);
-      }
-      interface LiveCronJob {
-        metadata: { annotations: Record<string, string> };
-        spec: {
-          schedule: string;
-          jobTemplate: { spec: { template: { spec: { volumes: { configMap?: { name: string } }[] } } } };
-        };
-      }
+      await assertRecyclerLive(admin, worker.spec);
       const cronJob = (name: string) =>
         admin.get<LiveCronJob>(`/apis/batch/v1/namespaces/${NS}/cronjobs/${name}`);
       const web = await cronJob("web-recycler");
@@ -159,17 +153,7 @@ describe("rotor's components from a Python program, through pulumi-resource-roto
       assert.equal(web.metadata.annotations["rotor.dev/target-deployment"], "web");
       const workerCron = await cronJob("worker-recycler");
       assert.equal(workerCron.metadata.annotations["rotor.dev/target-deployment"], "worker");
-      for (const c of [web, workerCron]) {
-        const volumes = c.spec.jobTemplate.spec.template.spec.volumes.flatMap((v) => v.configMap?.name ?? []);
-        assert.deepEqual(volumes, [script]);
-      }
-      const configMaps = await admin.get<{ items: { metadata: { name: string } }[] }>(
-        `/api/v1/namespaces/${NS}/configmaps?labelSelector=app.kubernetes.io%2Fmanaged-by%3Drotor`,
-      );
-      assert.deepEqual(
-        configMaps.items.map((c) => c.metadata.name),
-        [script],
-      );
+      await assertOneSharedScript(admin, NS, [web, workerCron], script);
     });
 
     it("reports no changes on a second pulumi up", async () => {

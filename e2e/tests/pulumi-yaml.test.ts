@@ -12,7 +12,6 @@ import { parse } from "yaml";
 import { buildAppManifests } from "../../components/app-manifests";
 import { resolveApp } from "../../components/app-spec";
 import { resolveRecycler } from "../../components/pod-recycler";
-import { buildRecyclerManifests } from "../../components/recycler-manifests";
 import { e2e } from "../harness/context";
 import { eventually } from "../harness/kube";
 import {
@@ -26,7 +25,15 @@ import {
   type PulumiEnv,
 } from "../harness/pulumi";
 import { installRotorPlugin } from "../harness/rotor-plugin";
-import { collectionPath, missingFields, ROOT, type KubeObject } from "../harness/rotor";
+import {
+  assertOneSharedScript,
+  assertRecyclerLive,
+  collectionPath,
+  missingFields,
+  ROOT,
+  type KubeObject,
+  type LiveCronJob,
+} from "../harness/rotor";
 
 const PROGRAM_DIR = join(ROOT, "e2e", "programs", "yaml");
 const NS = "rotor-yaml";
@@ -215,25 +222,7 @@ describe("rotor's components from a Pulumi YAML program, through pulumi-resource
       );
       assert.deepEqual(legacy.problems, []);
       assert.ok(legacy.spec);
-      const m = buildRecyclerManifests(legacy.spec);
-      for (const o of [m.serviceAccount, m.role, m.roleBinding, m.lease, m.cronJob] as KubeObject[]) {
-        const live = await admin.get(`${collectionPath(o)}/${o.metadata.name}`);
-        assert.deepEqual(missingFields({ ...o, spec: o.kind === "Lease" ? {} : o.spec }, live), [], o.kind);
-      }
-      interface LiveCronJob {
-        metadata: { annotations: Record<string, string> };
-        spec: {
-          schedule: string;
-          timeZone: string;
-          jobTemplate: {
-            spec: {
-              template: {
-                spec: { containers: { args: string[] }[]; volumes: { configMap?: { name: string } }[] };
-              };
-            };
-          };
-        };
-      }
+      await assertRecyclerLive(admin, legacy.spec);
       const cronJob = (name: string) =>
         admin.get<LiveCronJob>(`/apis/batch/v1/namespaces/${NS}/cronjobs/${name}`);
       const web = await cronJob("web-recycler");
@@ -243,17 +232,7 @@ describe("rotor's components from a Pulumi YAML program, through pulumi-resource
       const args = web.spec.jobTemplate.spec.template.spec.containers[0]?.args ?? [];
       assert.equal(args[args.indexOf("--window") + 1], "Mon-Fri 08:00-18:00");
       assert.equal(args[args.indexOf("--strategy") + 1], "evict");
-      for (const c of [web, await cronJob("legacy-recycler")]) {
-        const volumes = c.spec.jobTemplate.spec.template.spec.volumes.flatMap((v) => v.configMap?.name ?? []);
-        assert.deepEqual(volumes, [script]);
-      }
-      const configMaps = await admin.get<{ items: { metadata: { name: string } }[] }>(
-        `/api/v1/namespaces/${NS}/configmaps?labelSelector=app.kubernetes.io%2Fmanaged-by%3Drotor`,
-      );
-      assert.deepEqual(
-        configMaps.items.map((c) => c.metadata.name),
-        [script],
-      );
+      await assertOneSharedScript(admin, NS, [web, await cronJob("legacy-recycler")], script);
     });
 
     it("reports no changes on a second pulumi up", async () => {
