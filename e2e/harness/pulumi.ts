@@ -244,6 +244,74 @@ export async function resourceCounts(stack: Stack): Promise<Record<string, numbe
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** How many resources a table of counts by type (as resourceCounts returns) adds up to. */
+export function totalResources(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+/** What each shipped environment's stack of rotor's program (index.ts) holds: three apps, each with its recycler, in one namespace. */
+export const ROTOR_STACK_COUNTS: Readonly<Record<string, number>> = {
+  "kubernetes:apps/v1:Deployment": 3,
+  "kubernetes:batch/v1:CronJob": 3,
+  "kubernetes:coordination.k8s.io/v1:Lease": 3,
+  "kubernetes:core/v1:ConfigMap": 1,
+  "kubernetes:core/v1:Namespace": 1,
+  "kubernetes:core/v1:Service": 3,
+  "kubernetes:core/v1:ServiceAccount": 3,
+  "kubernetes:policy/v1:PodDisruptionBudget": 3,
+  "kubernetes:rbac.authorization.k8s.io/v1:Role": 3,
+  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 3,
+  "pulumi:providers:kubernetes": 1,
+  "pulumi:pulumi:Stack": 1,
+  "rotor:index:PodRecycler": 3,
+  "rotor:index:RecyclerScript": 1,
+  "rotor:index:RotatingApp": 3,
+};
+
+/**
+ * The default providers in the state of a program that uses rotor's components through the plugin
+ * (pulumi-resource-rotor), which the engine's change summaries leave out (they count every other resource):
+ * - `pulumi:providers:rotor`: rotor's own, as the program names no provider for rotor's components;
+ * - `pulumi:providers:pulumi`: the default provider of @pulumi/pulumi's own package. The plugin rehydrates the
+ *   program's Kubernetes provider from its reference (it reads it back by its URN, a getResource invoke), which the
+ *   engine serves through that provider.
+ */
+export const PLUGIN_DEFAULT_PROVIDERS = ["pulumi:providers:pulumi", "pulumi:providers:rotor"] as const;
+
+/** A table of counts by type without the plugin's default providers. */
+export function withoutPluginProviders(counts: Readonly<Record<string, number>>): Record<string, number> {
+  const defaults: readonly string[] = PLUGIN_DEFAULT_PROVIDERS;
+  return Object.fromEntries(Object.entries(counts).filter(([type]) => !defaults.includes(type)));
+}
+
+/**
+ * What the stack of the Python program (e2e/python/program.py) and the YAML program (e2e/programs/yaml/Pulumi.yaml)
+ * holds: the two declare the same things on purpose (a Namespace, their shared RecyclerScript, one RotatingApp, a
+ * Deployment of the program's own and a standalone PodRecycler for it, through the plugin), so one table.
+ */
+export const PLUGIN_PROGRAM_COUNTS: Readonly<Record<string, number>> = {
+  "kubernetes:apps/v1:Deployment": 2,
+  "kubernetes:batch/v1:CronJob": 2,
+  "kubernetes:coordination.k8s.io/v1:Lease": 2,
+  "kubernetes:core/v1:ConfigMap": 1,
+  "kubernetes:core/v1:Namespace": 1,
+  "kubernetes:core/v1:Service": 1,
+  "kubernetes:core/v1:ServiceAccount": 2,
+  "kubernetes:policy/v1:PodDisruptionBudget": 1,
+  "kubernetes:rbac.authorization.k8s.io/v1:Role": 2,
+  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
+  "pulumi:providers:kubernetes": 1,
+  "pulumi:providers:pulumi": 1,
+  "pulumi:providers:rotor": 1,
+  "pulumi:pulumi:Stack": 1,
+  "rotor:index:PodRecycler": 2,
+  "rotor:index:RecyclerScript": 1,
+  "rotor:index:RotatingApp": 1,
+};
+
+/** What the engine's change summaries count for the Python and YAML programs: all but the plugin's default providers. */
+export const PLUGIN_PROGRAM_CHANGES = totalResources(withoutPluginProviders(PLUGIN_PROGRAM_COUNTS));
+
 /**
  * Runs an operation whose inline program is expected to throw, and returns its error and the unhandled rejections
  * the program's error caused in this process. Why there are any: the Automation API runs an inline program in

@@ -2,11 +2,14 @@
  * Running rotor itself from the e2e tests: its CLI from the source tree (through tsx, as `npm start` does), and
  * what `rotor render` wrote, read back as objects.
  */
+import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { buildRecyclerManifests, type RecyclerSpec } from "../../components/recycler-manifests";
 import { applyRendered, deploymentAvailable, run, type CommandResult } from "./context";
+import type { Kube } from "./kube";
 
 export const ROOT = join(__dirname, "..", "..");
 
@@ -123,4 +126,52 @@ export function missingFields(expected: unknown, actual: unknown, path = ""): st
   return expected === actual
     ? []
     : [`${path}: expected ${JSON.stringify(expected)}, found ${JSON.stringify(actual)}`];
+}
+
+/** The fields of a live recycler CronJob that the tests read. */
+export interface LiveCronJob {
+  metadata: { annotations: Record<string, string> };
+  spec: {
+    schedule: string;
+    timeZone?: string;
+    jobTemplate: {
+      spec: {
+        template: {
+          spec: { containers: { args: string[] }[]; volumes: { configMap?: { name: string } }[] };
+        };
+      };
+    };
+  };
+}
+
+/** Every one of the CronJobs mounts the one script ConfigMap, and it is the only ConfigMap rotor manages in the namespace. */
+export async function assertOneSharedScript(
+  admin: Kube,
+  namespace: string,
+  cronJobs: readonly LiveCronJob[],
+  script: string,
+): Promise<void> {
+  for (const c of cronJobs) {
+    const volumes = c.spec.jobTemplate.spec.template.spec.volumes.flatMap((v) => v.configMap?.name ?? []);
+    assert.deepEqual(volumes, [script]);
+  }
+  const configMaps = await admin.get<{ items: { metadata: { name: string } }[] }>(
+    `/api/v1/namespaces/${namespace}/configmaps?labelSelector=app.kubernetes.io%2Fmanaged-by%3Drotor`,
+  );
+  assert.deepEqual(
+    configMaps.items.map((c) => c.metadata.name),
+    [script],
+  );
+}
+
+/**
+ * A recycler's ServiceAccount, Role, RoleBinding, Lease and CronJob are on the cluster with every field
+ * buildRecyclerManifests gives them, but the Lease's spec (the recycler's to write).
+ */
+export async function assertRecyclerLive(admin: Kube, spec: RecyclerSpec): Promise<void> {
+  const m = buildRecyclerManifests(spec);
+  for (const o of [m.serviceAccount, m.role, m.roleBinding, m.lease, m.cronJob] as KubeObject[]) {
+    const live = await admin.get(`${collectionPath(o)}/${o.metadata.name}`);
+    assert.deepEqual(missingFields({ ...o, spec: o.kind === "Lease" ? {} : o.spec }, live), [], o.kind);
+  }
 }

@@ -21,6 +21,7 @@ import {
   reported,
   resourceCounts,
   rotorProgram,
+  ROTOR_STACK_COUNTS,
   type PulumiEnv,
 } from "../harness/pulumi";
 import { ROOT } from "../harness/rotor";
@@ -93,23 +94,7 @@ const CONFIG_MAP_URN =
   "urn:pulumi:dev::rotor::rotor:index:RecyclerScript$kubernetes:core/v1:ConfigMap::recycler-script-shop-dev-configmap";
 
 /** What rotor's dev stack holds once up has converged. */
-const DEV_COUNTS = {
-  "kubernetes:apps/v1:Deployment": 3,
-  "kubernetes:batch/v1:CronJob": 3,
-  "kubernetes:coordination.k8s.io/v1:Lease": 3,
-  "kubernetes:core/v1:ConfigMap": 1,
-  "kubernetes:core/v1:Namespace": 1,
-  "kubernetes:core/v1:Service": 3,
-  "kubernetes:core/v1:ServiceAccount": 3,
-  "kubernetes:policy/v1:PodDisruptionBudget": 3,
-  "kubernetes:rbac.authorization.k8s.io/v1:Role": 3,
-  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 3,
-  "pulumi:providers:kubernetes": 1,
-  "pulumi:pulumi:Stack": 1,
-  "rotor:index:PodRecycler": 3,
-  "rotor:index:RecyclerScript": 1,
-  "rotor:index:RotatingApp": 3,
-};
+const DEV_COUNTS = ROTOR_STACK_COUNTS;
 
 /** Every Deployment of the dev stack Available, read once (up has awaited them). */
 async function assertDeploymentsAvailable(): Promise<void> {

@@ -8,43 +8,35 @@ import { after, before, describe, it } from "node:test";
 import { buildAppManifests } from "../../components/app-manifests";
 import { resolveApp } from "../../components/app-spec";
 import { resolveRecycler } from "../../components/pod-recycler";
-import { buildRecyclerManifests } from "../../components/recycler-manifests";
 import { e2e } from "../harness/context";
 import { eventually } from "../harness/kube";
-import { pulumiEnv, removePulumiEnv, type PulumiEnv } from "../harness/pulumi";
+import {
+  PLUGIN_PROGRAM_CHANGES,
+  PLUGIN_PROGRAM_COUNTS,
+  pulumiEnv,
+  removePulumiEnv,
+  totalResources,
+  type PulumiEnv,
+} from "../harness/pulumi";
 import { installRotorPlugin } from "../harness/rotor-plugin";
 import { pythonResourceCounts, runPython, type PythonRun } from "../harness/python";
-import { collectionPath, missingFields, type KubeObject } from "../harness/rotor";
+import {
+  assertOneSharedScript,
+  assertRecyclerLive,
+  collectionPath,
+  missingFields,
+  type KubeObject,
+  type LiveCronJob,
+} from "../harness/rotor";
 
 const STACK = "dev";
 /** The program's default namespace (program.py). */
 const NS = "python-demo";
 
-/** What the program's stack holds: one RotatingApp, a PodRecycler for the program's own Deployment, their script. */
-const COUNTS: Record<string, number> = {
-  "kubernetes:apps/v1:Deployment": 2,
-  "kubernetes:batch/v1:CronJob": 2,
-  "kubernetes:coordination.k8s.io/v1:Lease": 2,
-  "kubernetes:core/v1:ConfigMap": 1,
-  "kubernetes:core/v1:Namespace": 1,
-  "kubernetes:core/v1:Service": 1,
-  "kubernetes:core/v1:ServiceAccount": 2,
-  "kubernetes:policy/v1:PodDisruptionBudget": 1,
-  "kubernetes:rbac.authorization.k8s.io/v1:Role": 2,
-  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
-  "pulumi:providers:kubernetes": 1,
-  // The plugin's default provider of @pulumi/pulumi's own package: the plugin rehydrates the program's Kubernetes
-  // provider from its reference (a getResource invoke), which the engine serves through that provider.
-  "pulumi:providers:pulumi": 1,
-  "pulumi:providers:rotor": 1,
-  "pulumi:pulumi:Stack": 1,
-  "rotor:index:PodRecycler": 2,
-  "rotor:index:RecyclerScript": 1,
-  "rotor:index:RotatingApp": 1,
-};
-const TOTAL = Object.values(COUNTS).reduce((a, b) => a + b, 0);
-/** What the engine's change summaries count: the state's resources but the two default providers (rotor, pulumi). */
-const CHANGED = TOTAL - 2;
+/** What the program's stack holds (the YAML program declares the same), and what change summaries count of it. */
+const COUNTS = PLUGIN_PROGRAM_COUNTS;
+const TOTAL = totalResources(COUNTS);
+const CHANGED = PLUGIN_PROGRAM_CHANGES;
 
 /** RotatingApp "web" as program.py declares it, with the script's ConfigMap name in place of its Output. */
 function webArgs(script: string): Record<string, unknown> {
@@ -153,19 +145,7 @@ describe("rotor's components from a Python program, through pulumi-resource-roto
       const worker = resolveRecycler("worker-recycler", workerRecyclerArgs(script));
       assert.deepEqual(worker.problems, []);
       assert.ok(worker.spec);
-      const m = buildRecyclerManifests(worker.spec);
-      for (const o of [m.serviceAccount, m.role, m.roleBinding, m.lease, m.cronJob] as KubeObject[]) {
-        const live = await admin.get(`${collectionPath(o)}/${o.metadata.name}`);
-        // The Lease's spec is the recycler's to write.
-        assert.deepEqual(missingFields({ ...o, spec: o.kind === "Lease" ? {} : o.spec }, live), [], o.kind);
-      }
-      interface LiveCronJob {
-        metadata: { annotations: Record<string, string> };
-        spec: {
-          schedule: string;
-          jobTemplate: { spec: { template: { spec: { volumes: { configMap?: { name: string } }[] } } } };
-        };
-      }
+      await assertRecyclerLive(admin, worker.spec);
       const cronJob = (name: string) =>
         admin.get<LiveCronJob>(`/apis/batch/v1/namespaces/${NS}/cronjobs/${name}`);
       const web = await cronJob("web-recycler");
@@ -173,17 +153,7 @@ describe("rotor's components from a Python program, through pulumi-resource-roto
       assert.equal(web.metadata.annotations["rotor.dev/target-deployment"], "web");
       const workerCron = await cronJob("worker-recycler");
       assert.equal(workerCron.metadata.annotations["rotor.dev/target-deployment"], "worker");
-      for (const c of [web, workerCron]) {
-        const volumes = c.spec.jobTemplate.spec.template.spec.volumes.flatMap((v) => v.configMap?.name ?? []);
-        assert.deepEqual(volumes, [script]);
-      }
-      const configMaps = await admin.get<{ items: { metadata: { name: string } }[] }>(
-        `/api/v1/namespaces/${NS}/configmaps?labelSelector=app.kubernetes.io%2Fmanaged-by%3Drotor`,
-      );
-      assert.deepEqual(
-        configMaps.items.map((c) => c.metadata.name),
-        [script],
-      );
+      await assertOneSharedScript(admin, NS, [web, workerCron], script);
     });
 
     it("reports no changes on a second pulumi up", async () => {

@@ -14,31 +14,16 @@ import {
   reported,
   resourceCounts,
   rotorProgram,
+  ROTOR_STACK_COUNTS,
+  totalResources,
   type PulumiEnv,
 } from "../harness/pulumi";
 import { collectionPath, missingFields, renderEnvironment, type KubeObject } from "../harness/rotor";
 
 const ENVIRONMENTS = ["dev", "staging", "prod"];
 
-/** What each shipped environment's stack holds: three apps, each with its recycler, in one namespace. */
-const COUNTS: Record<string, number> = {
-  "kubernetes:apps/v1:Deployment": 3,
-  "kubernetes:batch/v1:CronJob": 3,
-  "kubernetes:coordination.k8s.io/v1:Lease": 3,
-  "kubernetes:core/v1:ConfigMap": 1,
-  "kubernetes:core/v1:Namespace": 1,
-  "kubernetes:core/v1:Service": 3,
-  "kubernetes:core/v1:ServiceAccount": 3,
-  "kubernetes:policy/v1:PodDisruptionBudget": 3,
-  "kubernetes:rbac.authorization.k8s.io/v1:Role": 3,
-  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 3,
-  "pulumi:providers:kubernetes": 1,
-  "pulumi:pulumi:Stack": 1,
-  "rotor:index:PodRecycler": 3,
-  "rotor:index:RecyclerScript": 1,
-  "rotor:index:RotatingApp": 3,
-};
-const TOTAL = Object.values(COUNTS).reduce((a, b) => a + b, 0);
+const COUNTS = ROTOR_STACK_COUNTS;
+const TOTAL = totalResources(COUNTS);
 
 function objectPath(o: KubeObject): string {
   return `${collectionPath(o)}/${o.metadata.name}`;

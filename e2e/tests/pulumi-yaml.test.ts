@@ -12,10 +12,11 @@ import { parse } from "yaml";
 import { buildAppManifests } from "../../components/app-manifests";
 import { resolveApp } from "../../components/app-spec";
 import { resolveRecycler } from "../../components/pod-recycler";
-import { buildRecyclerManifests } from "../../components/recycler-manifests";
-import { e2e, run } from "../harness/context";
+import { e2e } from "../harness/context";
 import { eventually } from "../harness/kube";
 import {
+  PLUGIN_PROGRAM_CHANGES,
+  PLUGIN_PROGRAM_COUNTS,
   problems,
   pulumiEnv,
   removePulumiEnv,
@@ -23,35 +24,23 @@ import {
   resourceCounts,
   type PulumiEnv,
 } from "../harness/pulumi";
-import { collectionPath, missingFields, ROOT, type KubeObject } from "../harness/rotor";
+import { installRotorPlugin } from "../harness/rotor-plugin";
+import {
+  assertOneSharedScript,
+  assertRecyclerLive,
+  collectionPath,
+  missingFields,
+  ROOT,
+  type KubeObject,
+  type LiveCronJob,
+} from "../harness/rotor";
 
 const PROGRAM_DIR = join(ROOT, "e2e", "programs", "yaml");
 const NS = "rotor-yaml";
 
-/** What the program's stack holds: one RotatingApp, a standalone PodRecycler, their shared script. */
-const COUNTS: Record<string, number> = {
-  "kubernetes:apps/v1:Deployment": 2,
-  "kubernetes:batch/v1:CronJob": 2,
-  "kubernetes:coordination.k8s.io/v1:Lease": 2,
-  "kubernetes:core/v1:ConfigMap": 1,
-  "kubernetes:core/v1:Namespace": 1,
-  "kubernetes:core/v1:Service": 1,
-  "kubernetes:core/v1:ServiceAccount": 2,
-  "kubernetes:policy/v1:PodDisruptionBudget": 1,
-  "kubernetes:rbac.authorization.k8s.io/v1:Role": 2,
-  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
-  "pulumi:providers:kubernetes": 1,
-  // The engine's own provider: the plugin reads the program's Kubernetes provider back by its URN to pass it on.
-  "pulumi:providers:pulumi": 1,
-  "pulumi:providers:rotor": 1,
-  "pulumi:pulumi:Stack": 1,
-  "rotor:index:PodRecycler": 2,
-  "rotor:index:RecyclerScript": 1,
-  "rotor:index:RotatingApp": 1,
-};
-const TOTAL = Object.values(COUNTS).reduce((a, b) => a + b, 0);
-/** The engine's change summaries leave out default providers: rotor's (the program names none) and the engine's. */
-const CHANGES = TOTAL - 2;
+/** What the program's stack holds (the Python program declares the same), and what change summaries count of it. */
+const COUNTS = PLUGIN_PROGRAM_COUNTS;
+const CHANGES = PLUGIN_PROGRAM_CHANGES;
 
 /** A resource's properties as the program writes them, with the program's references replaced by their values. */
 function programProperties(resource: string, values: Record<string, unknown>): Record<string, unknown> {
@@ -116,20 +105,10 @@ describe("rotor's components from a Pulumi YAML program, through pulumi-resource
   }
 
   before(async () => {
-    // The plugin runs the compiled provider (dist/), as it does once npm has installed rotor.
-    const built = await run("npm", ["run", "build"], { cwd: ROOT });
-    assert.equal(built.code, 0, built.stderr);
     p = await pulumiEnv();
-    // What a user runs in a clone of rotor (npm links the checkout and its bins, `rotor` and the plugin).
-    const prefix = join(p.dir, "npm-global");
-    const installed = await run(
-      "npm",
-      ["install", "--global", "--prefix", prefix, "--offline", "--no-audit", "--no-fund", ROOT],
-      { cwd: p.dir },
-    );
-    assert.equal(installed.code, 0, installed.stderr);
-    plugin = join(prefix, "bin", "pulumi-resource-rotor");
-    pathWithPlugin = `${join(prefix, "bin")}:${process.env.PATH ?? ""}`;
+    const installed = await installRotorPlugin(p);
+    plugin = installed.binary;
+    pathWithPlugin = installed.path;
     await eventually(`namespace ${NS} absent`, async () => {
       const res = await admin.send("GET", `/api/v1/namespaces/${NS}`);
       return res.status === 404 ? true : undefined;
@@ -243,25 +222,7 @@ describe("rotor's components from a Pulumi YAML program, through pulumi-resource
       );
       assert.deepEqual(legacy.problems, []);
       assert.ok(legacy.spec);
-      const m = buildRecyclerManifests(legacy.spec);
-      for (const o of [m.serviceAccount, m.role, m.roleBinding, m.lease, m.cronJob] as KubeObject[]) {
-        const live = await admin.get(`${collectionPath(o)}/${o.metadata.name}`);
-        assert.deepEqual(missingFields({ ...o, spec: o.kind === "Lease" ? {} : o.spec }, live), [], o.kind);
-      }
-      interface LiveCronJob {
-        metadata: { annotations: Record<string, string> };
-        spec: {
-          schedule: string;
-          timeZone: string;
-          jobTemplate: {
-            spec: {
-              template: {
-                spec: { containers: { args: string[] }[]; volumes: { configMap?: { name: string } }[] };
-              };
-            };
-          };
-        };
-      }
+      await assertRecyclerLive(admin, legacy.spec);
       const cronJob = (name: string) =>
         admin.get<LiveCronJob>(`/apis/batch/v1/namespaces/${NS}/cronjobs/${name}`);
       const web = await cronJob("web-recycler");
@@ -271,17 +232,7 @@ describe("rotor's components from a Pulumi YAML program, through pulumi-resource
       const args = web.spec.jobTemplate.spec.template.spec.containers[0]?.args ?? [];
       assert.equal(args[args.indexOf("--window") + 1], "Mon-Fri 08:00-18:00");
       assert.equal(args[args.indexOf("--strategy") + 1], "evict");
-      for (const c of [web, await cronJob("legacy-recycler")]) {
-        const volumes = c.spec.jobTemplate.spec.template.spec.volumes.flatMap((v) => v.configMap?.name ?? []);
-        assert.deepEqual(volumes, [script]);
-      }
-      const configMaps = await admin.get<{ items: { metadata: { name: string } }[] }>(
-        `/api/v1/namespaces/${NS}/configmaps?labelSelector=app.kubernetes.io%2Fmanaged-by%3Drotor`,
-      );
-      assert.deepEqual(
-        configMaps.items.map((c) => c.metadata.name),
-        [script],
-      );
+      await assertOneSharedScript(admin, NS, [web, await cronJob("legacy-recycler")], script);
     });
 
     it("reports no changes on a second pulumi up", async () => {
