@@ -3,6 +3,7 @@ export {
   loadEnvironment,
   loadEnvironmentByName,
   environmentsIn,
+  displayPath,
   CatalogError,
   deepMerge,
   type Environment,

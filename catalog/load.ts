@@ -66,20 +66,20 @@ export interface LoadOptions {
 export function loadEnvironmentByName(dir: string, name: string, options: LoadOptions = {}): Environment {
   const file = join(dir, `${name}.yaml`);
   const fail = (where: string, message: string): never => {
-    throw new CatalogError(display(file), [{ file: where, message }]);
+    throw new CatalogError(displayPath(file), [{ file: where, message }]);
   };
   const dirStat = statSync(dir, { throwIfNoEntry: false });
   if (!dirStat?.isDirectory()) {
     fail(
-      display(dir),
+      displayPath(dir),
       `${dirStat ? "is not a directory" : "does not exist"}, so it holds no catalog for environment ${show(name)}. Point --catalog-dir (or the stack's rotor:catalogDir) at the directory with the catalog files.`,
     );
   }
   if (!existsSync(file)) {
     const known = environmentsIn(dir);
     fail(
-      display(file),
-      `environment ${show(name)} has no catalog file. ${known.length > 0 ? `Known environments: ${known.join(", ")}. ` : ""}Create ${display(file)} or pick an existing environment.`,
+      displayPath(file),
+      `environment ${show(name)} has no catalog file. ${known.length > 0 ? `Known environments: ${known.join(", ")}. ` : ""}Create ${displayPath(file)} or pick an existing environment.`,
     );
   }
   return loadEnvironment(file, options);
@@ -125,11 +125,11 @@ export function loadEnvironment(file: string, options: LoadOptions = {}): Enviro
       chainBroken = true;
       const at = from ? from.layer.positions.locate(from.path) : { line: 1, column: 1 };
       problems.push({
-        file: from?.layer.display ?? display(next),
+        file: from?.layer.display ?? displayPath(next),
         ...at,
         path: "extends",
         message: seen.has(next)
-          ? `(${show(from?.layer.data.extends)}) makes a cycle: ${[...layers.map((l) => l.display), display(next)].join(" -> ")}. Remove one extends.`
+          ? `(${show(from?.layer.data.extends)}) makes a cycle: ${[...layers.map((l) => l.display), displayPath(next)].join(" -> ")}. Remove one extends.`
           : `goes deeper than ${MAX_EXTENDS_DEPTH} files. Flatten the chain.`,
       });
       break;
@@ -163,10 +163,10 @@ export function loadEnvironment(file: string, options: LoadOptions = {}): Enviro
   }
 
   const unique = dedupe(problems);
-  if (unique.length > 0 || !leaf) throw new CatalogError(display(file), unique);
+  if (unique.length > 0 || !leaf) throw new CatalogError(displayPath(file), unique);
   return {
     name: basename(file, extname(file)),
-    file: display(file),
+    file: displayPath(file),
     files: layers.map((l) => l.display),
     ...(leaf.data.description !== undefined ? { description: leaf.data.description } : {}),
     namespace: namespace ?? "default",
@@ -233,7 +233,7 @@ function readLayer(
   from: { layer: Layer; path: (string | number)[] } | undefined,
   maxFileBytes: number,
 ): Layer | undefined {
-  const shown = display(file);
+  const shown = displayPath(file);
   const read = readCatalogFile(file, maxFileBytes);
   if ("unreadable" in read) {
     problems.push({
@@ -384,8 +384,11 @@ function dedupe(problems: readonly SourceProblem[]): SourceProblem[] {
     );
 }
 
-/** Paths in messages are relative to the working directory, as editors and CI logs resolve them. */
-function display(file: string): string {
-  const rel = relative(process.cwd(), resolve(file));
-  return rel.startsWith("..") ? resolve(file) : rel;
+/**
+ * Paths in messages are relative to the working directory, as editors and CI logs resolve them (absolute when
+ * outside it; "." for the working directory itself). The stack config's messages show paths the same way.
+ */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), resolve(path));
+  return rel === "" ? "." : rel.startsWith("..") ? resolve(path) : rel;
 }

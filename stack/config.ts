@@ -10,8 +10,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
-import { environmentsIn } from "../catalog";
+import { join, resolve } from "node:path";
+import { displayPath, environmentsIn } from "../catalog";
 import { show } from "../components/problems";
 import { suggest } from "../components/zod-problems";
 import type { RotorStackOptions } from "./program";
@@ -71,7 +71,7 @@ export function stackOptions(
       const what =
         dirValue === ""
           ? "is empty"
-          : `is ${display(catalogDir)}, which ${stat ? "is not a directory" : "does not exist"}`;
+          : `is ${displayPath(catalogDir)}, which ${stat ? "is not a directory" : "does not exist"}`;
       problems.push(
         `rotor:catalogDir (${show(dirValue)}) must be the directory of the catalog files, relative to the project directory, but it ${what}. Run ${set("rotor:catalogDir", DEFAULT_CATALOG_DIR)} (or the directory that holds them), or ${rm("rotor:catalogDir")} for the default, ${DEFAULT_CATALOG_DIR}.`,
       );
@@ -89,13 +89,13 @@ export function stackOptions(
           ? `rotor:environment (not set, so the stack name: ${show(environment)})`
           : `rotor:environment (${show(environment)})`;
       const rule = valid
-        ? `must name a catalog file in ${display(catalogDir)}, but ${display(file)} does not exist`
+        ? `must name a catalog file in ${displayPath(catalogDir)}, but ${displayPath(file)} does not exist`
         : `must be a catalog file's name without .yaml (letters, digits, ".", "_" and "-", starting with a letter or digit)`;
       const there =
         known.length > 0
-          ? `Environments in ${display(catalogDir)}/: ${known.join(", ")}. Run ${set("rotor:environment", known[0] ?? "")}${known.length > 1 ? " (or another of them)" : ""}`
-          : `${display(catalogDir)} holds no environment (a catalog file that sets a namespace). Point rotor:catalogDir at the catalog files`;
-      problems.push(`${given} ${rule}. ${there}${valid ? `, or create ${display(file)}` : ""}.`);
+          ? `Environments in ${displayPath(catalogDir)}/: ${known.join(", ")}. Run ${set("rotor:environment", known[0] ?? "")}${known.length > 1 ? " (or another of them)" : ""}`
+          : `${displayPath(catalogDir)} holds no environment (a catalog file that sets a namespace). Point rotor:catalogDir at the catalog files`;
+      problems.push(`${given} ${rule}. ${there}${valid ? `, or create ${displayPath(file)}` : ""}.`);
     }
   }
 
@@ -110,10 +110,4 @@ export function stackOptions(
 /** A value as a shell word. */
 function quote(value: string): string {
   return /^[\w./:-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
-/** A path as the catalog's messages show it: relative to the working directory when inside it. */
-function display(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === "" ? "." : rel.startsWith("..") ? path : rel;
 }
